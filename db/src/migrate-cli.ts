@@ -1,0 +1,17 @@
+// `bun db/src/migrate-cli.ts`: migrate the database (and load demo data when SEED_DEMO=true).
+import { loadDbEnv } from './env.ts';
+import { migrate } from './migrate.ts';
+
+const env = loadDbEnv();
+const log = (msg: string) =>
+  console.log(JSON.stringify({ level: 'info', service: 'migrate', msg }));
+const applied = await migrate(env.DATABASE_URL, {
+  corePassword: env.CORE_DB_PASSWORD,
+  edgePassword: env.EDGE_DB_PASSWORD,
+  log,
+});
+log(applied.length ? `applied ${applied.length} migration(s)` : 'schema up to date');
+if (env.SEED_DEMO) {
+  const { seedDemo } = await import('./seed/demo.ts');
+  await seedDemo(env.DATABASE_URL, { log });
+}

@@ -1,0 +1,66 @@
+// Knows which Debian packages the local stack needs and installs the missing ones as root.
+import { existsSync } from 'node:fs';
+
+export interface SystemRequirement {
+  /** Debian package that provides it. */
+  pkg: string;
+  /** Paths of which at least one must exist once installed. */
+  paths: string[];
+  /** Only needed for the test command (browser tests). */
+  testOnly?: boolean;
+}
+
+export const PG_VERSIONS = ['17', '16', '15'];
+
+export const requirements: SystemRequirement[] = [
+  {
+    pkg: 'postgresql-15-postgis-3',
+    paths: PG_VERSIONS.map((v) => `/usr/share/postgresql/${v}/extension/postgis.control`),
+  },
+  { pkg: 'nats-server', paths: ['/usr/sbin/nats-server', '/usr/bin/nats-server'] },
+  { pkg: 'caddy', paths: ['/usr/bin/caddy'] },
+  { pkg: 'chromium', paths: ['/usr/bin/chromium'], testOnly: true },
+  { pkg: 'prometheus', paths: ['/usr/bin/promtool'], testOnly: true },
+];
+
+export function missingPackages(opts: { forTests: boolean }): string[] {
+  return requirements
+    .filter((r) => opts.forTests || !r.testOnly)
+    .filter((r) => !r.paths.some((p) => existsSync(p)))
+    .map((r) => r.pkg);
+}
+
+/** Installs what is missing (root only); otherwise explains the exact command. */
+export function ensureSystemPackages(opts: { forTests: boolean; log: (line: string) => void }) {
+  const missing = missingPackages(opts);
+  if (missing.length === 0) return;
+  const command = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${missing.join(' ')}`;
+  if (process.getuid?.() !== 0) {
+    throw new Error(
+      `missing system packages: ${missing.join(', ')}\nrun as root:\n  sudo sh -c '${command}'`,
+    );
+  }
+  opts.log(`installing ${missing.join(', ')} …`);
+  const result = Bun.spawnSync(['sh', '-c', command], { stdout: 'inherit', stderr: 'inherit' });
+  if (result.exitCode !== 0) throw new Error(`installing system packages failed: ${command}`);
+}
+
+export function findBinary(name: string, candidates: string[]): string {
+  for (const path of candidates) if (existsSync(path)) return path;
+  const which = Bun.which(name);
+  if (which) return which;
+  throw new Error(`${name} not found (looked in ${candidates.join(', ')})`);
+}
+
+export function postgresBinDir(): string {
+  for (const v of PG_VERSIONS) {
+    const dir = `/usr/lib/postgresql/${v}/bin`;
+    if (
+      existsSync(`${dir}/postgres`) &&
+      existsSync(`/usr/share/postgresql/${v}/extension/postgis.control`)
+    ) {
+      return dir;
+    }
+  }
+  throw new Error('no PostgreSQL with PostGIS found under /usr/lib/postgresql/*/bin');
+}
