@@ -18,6 +18,13 @@ export interface TestServices {
 }
 
 let services: Promise<TestServices> | null = null;
+const stopHooks: Array<() => void> = [];
+
+/** Stops what testServices() started; the test preload calls it after the last file. */
+export function shutdownTestServices() {
+  for (const hook of stopHooks.splice(0)) hook();
+  services = null;
+}
 
 function removeStaleRuns(dataRoot: string) {
   if (!existsSync(dataRoot)) return;
@@ -47,11 +54,13 @@ async function boot(): Promise<TestServices> {
     database: TEMPLATE,
   });
   const nats = await startNats({ storeDir: join(root, 'nats') });
-  process.on('exit', () => {
+  const shutdown = () => {
     void nats.kill();
     stopPostgresSync(pg.dataDir);
     rmSync(root, { recursive: true, force: true });
-  });
+  };
+  process.on('exit', shutdown);
+  stopHooks.push(shutdown);
   await migrate(pg.url(TEMPLATE));
   return { pg, nats, root };
 }
