@@ -1,7 +1,10 @@
 // Test helpers that run real services (never mocks): databases, NATS, OIDC logins.
+export { accessTokenFor, stopTestOidc, TEST_CLIENT, testOidc, tokensFor } from './auth.ts';
+export { loginWithCodeFlow } from './oidc-login.ts';
 export {
   freshDatabase,
   REPO_ROOT,
+  shutdownTestServices,
   type TestDatabase,
   type TestServices,
   testServices,

@@ -1,5 +1,9 @@
 // bun test preload: stop the shared test services after the last test file.
 import { afterAll } from 'bun:test';
+import { stopTestOidc } from './auth.ts';
 import { shutdownTestServices } from './stack.ts';
 
-afterAll(() => shutdownTestServices());
+afterAll(async () => {
+  await stopTestOidc();
+  shutdownTestServices();
+});

@@ -1,0 +1,43 @@
+// Every signed-in person has a Garnrolle: created on first use from the token's subject.
+import type { AuthIdentity } from '@weltgewebe/infra/kit';
+import { type Tx, writeEvent } from '../outbox/write-event.ts';
+
+export interface AccountRef {
+  id: string;
+  displayName: string;
+  mapState: 'not_on_map' | 'exact' | 'radius';
+  publicPoint: { lat: number; lon: number } | null;
+}
+
+export async function ensureAccount(tx: Tx, identity: AuthIdentity): Promise<AccountRef> {
+  const displayName = identity.name.slice(0, 120) || 'Weber*in';
+  const inserted = await tx<{ id: string }[]>`
+    INSERT INTO accounts (subject, display_name) VALUES (${identity.subject}, ${displayName})
+    ON CONFLICT (subject) DO NOTHING RETURNING id`;
+  if (inserted[0]) {
+    await writeEvent(
+      tx,
+      'account.registered',
+      { actorId: inserted[0].id, aggregateId: inserted[0].id, version: 1 },
+      { accountId: inserted[0].id, displayName },
+    );
+  }
+  const [row] = await tx<
+    {
+      id: string;
+      display_name: string;
+      map_state: AccountRef['mapState'];
+      lat: number | null;
+      lon: number | null;
+    }[]
+  >`SELECT id, display_name, map_state, ST_Y(public_point) AS lat, ST_X(public_point) AS lon
+      FROM accounts WHERE subject = ${identity.subject}`;
+  if (!row) throw new Error('account vanished during provisioning');
+  const onMap = row.map_state !== 'not_on_map' && row.lat !== null && row.lon !== null;
+  return {
+    id: row.id,
+    displayName: row.display_name,
+    mapState: onMap ? row.map_state : 'not_on_map',
+    publicPoint: onMap ? { lat: row.lat!, lon: row.lon! } : null,
+  };
+}

@@ -1,0 +1,35 @@
+// Core configuration: parsed once at start-up, fails fast with a readable list.
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3002),
+  RELAY_PORT: z.coerce.number().int().min(0).max(65535).default(3004),
+  WORKERS_PORT: z.coerce.number().int().min(0).max(65535).default(3005),
+  CORE_DATABASE_URL: z
+    .string()
+    .url()
+    .default('postgres://weltgewebe_core@127.0.0.1:54329/weltgewebe'),
+  NATS_URL: z.string().default('nats://127.0.0.1:4223'),
+  OIDC_ISSUER: z.string().url().default('http://localhost:3003'),
+  OIDC_AUDIENCE: z.string().default('weltgewebe'),
+  ROLE_CLAIM_PATH: z.string().default('realm_access.roles'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  COMMANDS_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  SMTP_URL: z.string().url().optional(),
+  AUTH_REQUIRED_FOR_READ: bool.default(false),
+});
+
+export type CoreEnv = z.infer<typeof schema>;
+
+export function loadCoreEnv(source: Record<string, string | undefined> = process.env): CoreEnv {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`core: invalid environment:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export const CORE_VERSION = '0.1.0';

@@ -1,0 +1,99 @@
+// The core's HTTP surface: tRPC at /trpc plus the service endpoints, as one fetch handler.
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import {
+  type AuthIdentity,
+  bearerToken,
+  type JwtVerifier,
+  requestIdFrom,
+  type ServiceMetrics,
+  serviceEndpoints,
+  TokenRejected,
+} from '@weltgewebe/infra/kit';
+import { CORE_VERSION } from './env.ts';
+import { DomainError } from './errors.ts';
+import { coreRouter } from './router.ts';
+import type { CoreServices } from './services.ts';
+import type { CoreContext } from './trpc.ts';
+
+export interface CoreHttpDeps {
+  services: CoreServices;
+  verifier: JwtVerifier;
+  metrics: ServiceMetrics;
+  checks: Record<string, () => Promise<unknown>>;
+}
+
+export function createCoreFetch(deps: CoreHttpDeps) {
+  const endpoints = serviceEndpoints({
+    service: 'core',
+    version: CORE_VERSION,
+    registry: deps.metrics.registry,
+    checks: deps.checks,
+  });
+
+  const identify = async (request: Request): Promise<AuthIdentity | null> => {
+    const token = bearerToken(request.headers);
+    if (token === null) return null;
+    try {
+      return await deps.verifier.verify(token);
+    } catch (error) {
+      if (error instanceof TokenRejected) {
+        throw new DomainError(
+          'INVALID_TOKEN',
+          'UNAUTHORIZED',
+          'Dein Zugang ist ungültig oder abgelaufen.',
+        );
+      }
+      throw new DomainError(
+        'AUTH_UNAVAILABLE',
+        'SERVICE_UNAVAILABLE',
+        'Anmeldedienst nicht erreichbar.',
+      );
+    }
+  };
+
+  return async (request: Request): Promise<Response> => {
+    const started = performance.now();
+    const requestId = requestIdFrom(request.headers);
+    const url = new URL(request.url);
+    const log = deps.services.log.child({ request_id: requestId });
+    let response: Response;
+    let route = url.pathname;
+    if (url.pathname.startsWith('/trpc/')) {
+      route = '/trpc';
+      response = await fetchRequestHandler({
+        endpoint: '/trpc',
+        req: request,
+        router: coreRouter,
+        createContext: async (): Promise<CoreContext> => ({
+          requestId,
+          identity: await identify(request),
+          services: deps.services,
+          log,
+        }),
+        onError: ({ error, path }) => {
+          if (error.code === 'INTERNAL_SERVER_ERROR')
+            log.error('procedure failed', { path, error: error.cause ?? error });
+        },
+      });
+    } else {
+      response =
+        (await endpoints(request)) ??
+        Response.json({ error: { code: 'NOT_FOUND' } }, { status: 404 });
+    }
+    response.headers.set('x-request-id', requestId);
+    const seconds = (performance.now() - started) / 1000;
+    deps.metrics.httpDuration.observe(
+      { method: request.method, route, status: String(response.status) },
+      seconds,
+    );
+    if (route === '/trpc') {
+      log.info('request', {
+        method: request.method,
+        path: url.pathname,
+        status: response.status,
+        ms: Math.round(seconds * 1000),
+      });
+    }
+    return response;
+  };
+}

@@ -1,0 +1,32 @@
+// Core process: commands over tRPC on PORT (default 3002).
+import { createPool } from '@weltgewebe/db/client';
+import { createJwtVerifier, createLogger, createServiceMetrics } from '@weltgewebe/infra/kit';
+import { loadCoreEnv } from './env.ts';
+import { createCoreFetch } from './http.ts';
+
+const env = loadCoreEnv();
+const log = createLogger('core', { level: env.LOG_LEVEL });
+const sql = createPool(env.CORE_DATABASE_URL, { applicationName: 'core', max: 20 });
+const verifier = createJwtVerifier({
+  issuer: env.OIDC_ISSUER,
+  audience: env.OIDC_AUDIENCE,
+  roleClaimPath: env.ROLE_CLAIM_PATH,
+});
+const metrics = createServiceMetrics('core');
+const handler = createCoreFetch({
+  services: { sql, log, now: () => new Date() },
+  verifier,
+  metrics,
+  checks: { database: () => sql`SELECT 1`, oidc: verifier.ready },
+});
+const server = Bun.serve({ port: env.PORT, hostname: '0.0.0.0', fetch: handler });
+log.info('core listening', { port: server.port });
+
+const stop = async () => {
+  log.info('core stopping');
+  await server.stop();
+  await sql.end({ timeout: 5 });
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,62 @@
+// Relay process: outbox → JetStream stream GEWEBE; health and metrics on RELAY_PORT.
+import { createPool } from '@weltgewebe/db/client';
+import { connectNats, ensureStream, jetstream } from '@weltgewebe/events/jetstream';
+import { createLogger, createServiceMetrics, serviceEndpoints } from '@weltgewebe/infra/kit';
+import { CORE_VERSION, loadCoreEnv } from './env.ts';
+import { OutboxRelay } from './outbox/relay.ts';
+
+const env = loadCoreEnv();
+const log = createLogger('relay', { level: env.LOG_LEVEL });
+const sql = createPool(env.CORE_DATABASE_URL, { applicationName: 'relay', max: 3 });
+const nc = await connectNats(env.NATS_URL, 'weltgewebe-relay');
+await ensureStream(nc);
+const metrics = createServiceMetrics('relay');
+const published = metrics.counter(
+  'weltgewebe_outbox_published_total',
+  'Events published from the outbox',
+);
+const pendingGauge = metrics.gauge('weltgewebe_outbox_pending', 'Outbox rows not yet published');
+const relay = new OutboxRelay({
+  sql,
+  js: jetstream(nc),
+  log,
+  onPublished: (n) => published.inc(n),
+});
+await relay.start();
+
+const endpoints = serviceEndpoints({
+  service: 'relay',
+  version: CORE_VERSION,
+  registry: metrics.registry,
+  checks: {
+    database: () => sql`SELECT 1`,
+    nats: async () => {
+      if (nc.isClosed()) throw new Error('closed');
+      await nc.flush();
+    },
+  },
+});
+const pendingTimer = setInterval(async () => {
+  try {
+    const [row] = await sql<
+      { n: number }[]
+    >`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`;
+    pendingGauge.set(row?.n ?? 0);
+  } catch {}
+}, 5_000);
+const server = Bun.serve({
+  port: env.RELAY_PORT,
+  fetch: async (req) => (await endpoints(req)) ?? new Response('not found', { status: 404 }),
+});
+log.info('relay running', { port: server.port });
+
+const stop = async () => {
+  clearInterval(pendingTimer);
+  await relay.stop();
+  await server.stop();
+  await nc.drain();
+  await sql.end({ timeout: 5 });
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,10 @@
+// What procedures need from the outside world, built once per process.
+import type { Sql } from '@weltgewebe/db/client';
+import type { Logger } from '@weltgewebe/infra/kit';
+
+export interface CoreServices {
+  sql: Sql;
+  log: Logger;
+  /** Clock, injectable so thread lifetimes can be tested without waiting a week. */
+  now: () => Date;
+}

@@ -1,0 +1,203 @@
+// Drizzle mirror of db/migrations (the SQL files are the source of truth).
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { multiPolygon, point, polygon, tsvector } from './geometry.ts';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const h3 = (name: string) => bigint(name, { mode: 'bigint' });
+
+export const accounts = pgTable('accounts', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
+  subject: text('subject').notNull().unique(),
+  displayName: text('display_name').notNull(),
+  mapState: text('map_state', { enum: ['not_on_map', 'exact', 'radius'] }).notNull().default('not_on_map'),
+  publicPoint: point('public_point'),
+  radiusM: integer('radius_m'),
+  h3r3: h3('h3_r3'),
+  h3r5: h3('h3_r5'),
+  h3r7: h3('h3_r7'),
+  h3r9: h3('h3_r9'),
+  version: integer('version').notNull().default(1),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+export const accountLocations = pgTable('account_locations', {
+  accountId: uuid('account_id').primaryKey().references(() => accounts.id),
+  location: point('location').notNull(),
+  radiusM: integer('radius_m'),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+export const NODE_KINDS = ['place', 'resource', 'project', 'event'] as const;
+
+export const nodes = pgTable('nodes', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
+  kind: text('kind', { enum: NODE_KINDS }).notNull(),
+  title: text('title').notNull(),
+  summary: text('summary').notNull().default(''),
+  body: text('body').notNull().default(''),
+  address: text('address').notNull().default(''),
+  topics: text('topics').array().notNull().default(sql`'{}'`),
+  location: point('location').notNull(),
+  h3r3: h3('h3_r3').notNull(),
+  h3r5: h3('h3_r5').notNull(),
+  h3r7: h3('h3_r7').notNull(),
+  h3r9: h3('h3_r9').notNull(),
+  startsAt: ts('starts_at'),
+  endsAt: ts('ends_at'),
+  createdBy: uuid('created_by')
+    .notNull()
+    .references(() => accounts.id),
+  version: integer('version').notNull().default(1),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+  removedAt: ts('removed_at'),
+  hiddenAt: ts('hidden_at'),
+  search: tsvector('search'),
+});
+
+export const conversations = pgTable('conversations', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  nodeId: uuid('node_id')
+    .notNull()
+    .unique()
+    .references(() => nodes.id),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const messages = pgTable('messages', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
+  conversationId: uuid('conversation_id').notNull(),
+  nodeId: uuid('node_id').notNull(),
+  authorId: uuid('author_id').notNull(),
+  authorName: text('author_name').notNull(),
+  body: text('body').notNull(),
+  idempotencyKey: uuid('idempotency_key').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  retractedAt: ts('retracted_at'),
+  hiddenAt: ts('hidden_at'),
+});
+
+export const THREAD_KINDS = ['knotting', 'participation', 'conversation'] as const;
+
+export const threads = pgTable('threads', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
+  accountId: uuid('account_id').notNull(),
+  nodeId: uuid('node_id').notNull(),
+  kind: text('kind', { enum: THREAD_KINDS }).notNull(),
+  spunAt: ts('spun_at').notNull().defaultNow(),
+  expiresAt: ts('expires_at').notNull(),
+  expiredAt: ts('expired_at'),
+});
+
+export const weaveries = pgTable('weaveries', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
+  name: text('name').notNull(),
+  slug: text('slug').notNull().unique(),
+  area: multiPolygon('area').notNull(),
+  version: integer('version').notNull().default(1),
+  createdBy: uuid('created_by'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+export const weaveryCells = pgTable(
+  'weavery_cells',
+  { weaveryId: uuid('weavery_id').notNull(), cell: h3('cell').notNull() },
+  (t) => [primaryKey({ columns: [t.weaveryId, t.cell] })],
+);
+
+export const operations = pgTable('operations', {
+  operationId: uuid('operation_id').primaryKey(),
+  accountId: uuid('account_id').notNull(),
+  command: text('command').notNull(),
+  requestHash: text('request_hash').notNull(),
+  result: jsonb('result').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const auditLog = pgTable('audit_log', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  actorId: uuid('actor_id'),
+  action: text('action').notNull(),
+  aggregateType: text('aggregate_type').notNull(),
+  aggregateId: uuid('aggregate_id').notNull(),
+  changes: jsonb('changes').notNull().default({}),
+  requestId: text('request_id'),
+  occurredAt: ts('occurred_at').notNull().defaultNow(),
+});
+
+export const outbox = pgTable('outbox', {
+  id: uuid('id').primaryKey(),
+  seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
+  subject: text('subject').notNull(),
+  envelope: jsonb('envelope').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  publishedAt: ts('published_at'),
+  attempts: integer('attempts').notNull().default(0),
+  lastError: text('last_error'),
+});
+
+export const consumerInbox = pgTable(
+  'consumer_inbox',
+  {
+    consumer: text('consumer').notNull(),
+    eventId: uuid('event_id').notNull(),
+    processedAt: ts('processed_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.consumer, t.eventId] })],
+);
+
+export const h3Rollups = pgTable(
+  'h3_rollups',
+  {
+    resolution: smallint('resolution').notNull(),
+    cell: h3('cell').notNull(),
+    nodes: integer('nodes').notNull().default(0),
+    nodesPlace: integer('nodes_place').notNull().default(0),
+    nodesResource: integer('nodes_resource').notNull().default(0),
+    nodesProject: integer('nodes_project').notNull().default(0),
+    nodesEvent: integer('nodes_event').notNull().default(0),
+    accounts: integer('accounts').notNull().default(0),
+    threads: integer('threads').notNull().default(0),
+    boundary: polygon('boundary').notNull(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.resolution, t.cell] })],
+);
+
+export const notifications = pgTable('notifications', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  accountId: uuid('account_id').notNull(),
+  eventId: uuid('event_id').notNull(),
+  kind: text('kind').notNull(),
+  nodeId: uuid('node_id'),
+  text: text('text').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  readAt: ts('read_at'),
+  emailedAt: ts('emailed_at'),
+});
+
+export const places = pgTable('places', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  name: text('name').notNull(),
+  country: text('country').notNull(),
+  population: integer('population').notNull().default(0),
+  location: point('location').notNull(),
+});

@@ -1,0 +1,179 @@
+// NATS JetStream connection, stream setup and publish/consume helpers (side effects live here).
+import {
+  AckPolicy,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+} from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import {
+  type EventEnvelope,
+  parseEnvelope,
+  STREAM_NAME,
+  SUBJECT_PREFIX,
+  subjectFor,
+} from './contracts.ts';
+
+export type { NatsConnection };
+
+const NS = 1_000_000;
+
+export interface StreamSettings {
+  /** How long a repeated Nats-Msg-Id is recognised; longer than the relay's worst lag. */
+  duplicateWindowMs: number;
+  /** How long events are kept. */
+  maxAgeMs: number;
+  replicas: number;
+}
+
+export const DEFAULT_STREAM: StreamSettings = {
+  duplicateWindowMs: 2 * 60 * 60 * 1000,
+  maxAgeMs: 14 * 24 * 60 * 60 * 1000,
+  replicas: 1,
+};
+
+export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+  return await connect({
+    servers: url.split(',').map((s) => s.trim()),
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+  });
+}
+
+/** Creates stream GEWEBE or brings its settings up to date. */
+export async function ensureStream(
+  nc: NatsConnection,
+  settings: StreamSettings = DEFAULT_STREAM,
+): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  const config = {
+    name: STREAM_NAME,
+    subjects: [`${SUBJECT_PREFIX}.>`],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    duplicate_window: settings.duplicateWindowMs * NS,
+    max_age: settings.maxAgeMs * NS,
+    num_replicas: settings.replicas,
+  };
+  try {
+    await jsm.streams.info(STREAM_NAME);
+    await jsm.streams.update(STREAM_NAME, config);
+  } catch (error) {
+    if (!String(error).includes('stream not found')) throw error;
+    await jsm.streams.add(config);
+  }
+}
+
+export interface PublishResult {
+  seq: number;
+  duplicate: boolean;
+}
+
+/** Publishes one envelope with Nats-Msg-Id = envelope id, so a repeat is dropped by the stream. */
+export async function publishEnvelope(
+  js: JetStreamClient,
+  envelope: EventEnvelope,
+): Promise<PublishResult> {
+  const ack = await js.publish(subjectFor(envelope.type), JSON.stringify(envelope), {
+    msgID: envelope.id,
+    timeout: 5_000,
+  });
+  return { seq: ack.seq, duplicate: ack.duplicate };
+}
+
+export interface DurableConsumerOptions {
+  durable: string;
+  filterSubjects: string[];
+  /** Redelivery after this long without an ack. */
+  ackWaitMs?: number;
+  maxDeliver?: number;
+}
+
+/** A durable pull consumer (workers): each event is delivered until acked. */
+export async function ensureDurableConsumer(jsm: JetStreamManager, opts: DurableConsumerOptions) {
+  const config = {
+    durable_name: opts.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    // One subject uses the older field, so Debian's nats-server 2.9 works too.
+    ...(opts.filterSubjects.length === 1
+      ? { filter_subject: opts.filterSubjects[0] }
+      : { filter_subjects: opts.filterSubjects }),
+    ack_wait: (opts.ackWaitMs ?? 30_000) * NS,
+    max_deliver: opts.maxDeliver ?? -1,
+  };
+  try {
+    await jsm.consumers.info(STREAM_NAME, opts.durable);
+    await jsm.consumers.update(STREAM_NAME, opts.durable, config);
+  } catch (error) {
+    if (!String(error).includes('consumer not found')) throw error;
+    await jsm.consumers.add(STREAM_NAME, config);
+  }
+}
+
+export interface ReceivedEvent {
+  envelope: EventEnvelope;
+  ack(): void;
+  nak(delayMs?: number): void;
+  redelivered: boolean;
+}
+
+/** Iterates events of a durable consumer; malformed messages are terminated, not retried. */
+export async function* consumeDurable(
+  js: JetStreamClient,
+  durable: string,
+  signal?: AbortSignal,
+): AsyncGenerator<ReceivedEvent> {
+  const consumer = await js.consumers.get(STREAM_NAME, durable);
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: 100 });
+  signal?.addEventListener('abort', () => void messages.close());
+  for await (const m of messages) {
+    let envelope: EventEnvelope;
+    try {
+      envelope = parseEnvelope(m.json());
+    } catch {
+      m.term();
+      continue;
+    }
+    yield {
+      envelope,
+      ack: () => m.ack(),
+      nak: (delayMs) => m.nak(delayMs),
+      redelivered: m.redelivered,
+    };
+  }
+}
+
+/**
+ * Events from now on, for one process (edge instances: cache invalidation, live push).
+ * An ordered consumer: no state on the server that outlives the instance.
+ */
+export async function* consumeFromNow(
+  js: JetStreamClient,
+  filterSubjects: string[],
+  signal?: AbortSignal,
+): AsyncGenerator<EventEnvelope> {
+  const consumer = await js.consumers.get(STREAM_NAME, {
+    filter_subjects: filterSubjects.length === 1 ? filterSubjects[0]! : filterSubjects,
+    deliver_policy: DeliverPolicy.New,
+  });
+  const messages = await consumer.consume();
+  signal?.addEventListener('abort', () => void messages.close());
+  for await (const m of messages) {
+    try {
+      yield parseEnvelope(m.json());
+    } catch {
+      // A malformed event must not stop the instance; it is simply skipped.
+    }
+  }
+}
+
+export type { JetStreamClient, JetStreamManager };
+export { DeliverPolicy, jetstream, jetstreamManager };
