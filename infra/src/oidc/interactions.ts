@@ -51,7 +51,7 @@ export async function handleInteraction(
       return true;
     }
     if (interaction.prompt.name === 'login') {
-      sendHtml(res, 200, renderLogin(provider, mountPath, interaction));
+      sendHtml(res, 200, await renderLogin(provider, mountPath, interaction));
       return true;
     }
     sendHtml(
@@ -67,7 +67,7 @@ export async function handleInteraction(
     const username = form.get('login') ?? '';
     const user = authenticateDemoUser(username, form.get('password') ?? '');
     if (!user) {
-      sendHtml(res, 200, renderLogin(provider, mountPath, interaction, username));
+      sendHtml(res, 200, await renderLogin(provider, mountPath, interaction, username));
       return true;
     }
     await finish(provider, req, res, { login: { accountId: user.sub } });
@@ -79,16 +79,17 @@ export async function handleInteraction(
   return true;
 }
 
-function renderLogin(
+async function renderLogin(
   provider: Provider,
   mountPath: string,
   interaction: Interaction,
   login?: string,
 ) {
   const clientId = String(interaction.params.client_id ?? '');
+  const client = clientId ? await provider.Client.find(clientId) : undefined;
   return loginPage({
     action: `${interactionPath(mountPath, interaction.uid)}/login`,
-    clientName: clientId || provider.issuer,
+    clientName: client?.clientName ?? clientId,
     login,
     error: login !== undefined,
   });
