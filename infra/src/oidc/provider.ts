@@ -120,13 +120,19 @@ export async function startDevOidc(options: DevOidcOptions = {}): Promise<DevOid
       }
       const request = req as IncomingMessage & { originalUrl?: string };
       request.originalUrl = req.url;
-      req.url = req.url!.slice(mountPath.length) || '/';
+      const rest = req.url!.slice(mountPath.length);
+      req.url = rest.startsWith('/') ? rest : `/${rest}`;
     }
     if (await handleInteraction(provider, mountPath, req, res)) return;
     providerCallback(req, res);
   }
 
-  await listen(server, port, options.hostname);
+  try {
+    await listen(server, port, options.hostname);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   const boundPort = (server.address() as AddressInfo).port;
   const issuer = (options.issuer ?? `http://localhost:${boundPort}`).replace(/\/$/, '');
   const mountPath = new URL(issuer).pathname.replace(/\/$/, '');
