@@ -1,0 +1,61 @@
+// Per-request work of the web server: request id, session from cookies, access log, error ids.
+import type { Handle, HandleServerError } from '@sveltejs/kit';
+import { env } from '$lib/server/env';
+import { errorFields, log } from '$lib/server/log';
+import { resolveSession, userFromOutcome } from '$lib/server/session';
+
+// Paths that never look at the session (health probes are polled often and must stay cheap).
+const sessionless =
+  /^\/(health\/|version$|basemap\/|auth\/(login|callback|logout|refresh)$|favicon|manifest)/;
+
+function requestIdFrom(request: Request): string {
+  const incoming = request.headers.get('x-request-id');
+  return incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : crypto.randomUUID();
+}
+
+export const handle: Handle = async ({ event, resolve }) => {
+  const started = performance.now();
+  const requestId = requestIdFrom(event.request);
+  event.locals.requestId = requestId;
+  event.locals.user = null;
+
+  if (!sessionless.test(event.url.pathname)) {
+    const outcome = await resolveSession(event.cookies, requestId);
+    event.locals.user = userFromOutcome(event.cookies, outcome);
+  }
+
+  const response = await resolve(event);
+  try {
+    response.headers.set('x-request-id', requestId);
+  } catch {
+    // Some responses (e.g. proxied fetches) have immutable headers; the log line still has the id.
+  }
+  log('info', 'request', {
+    request_id: requestId,
+    method: event.request.method,
+    // The path only: query strings can hold authorization codes.
+    path: event.url.pathname,
+    route: event.route.id,
+    status: response.status,
+    duration_ms: Math.round((performance.now() - started) * 10) / 10,
+    user: event.locals.user?.sub ?? null,
+  });
+  return response;
+};
+
+export const handleError: HandleServerError = ({ error, event, status, message }) => {
+  const id = event.locals.requestId ?? crypto.randomUUID();
+  if (status === 404) return { message: 'Diese Seite gibt es nicht.', id };
+  log('error', 'unexpected error', {
+    request_id: id,
+    method: event.request.method,
+    path: event.url.pathname,
+    status,
+    reason: message,
+    ...errorFields(error),
+  });
+  return { message: 'Da ist etwas schiefgegangen.', id };
+};
+
+// Fail fast on a broken environment when the server starts, not on the first request.
+void env;
