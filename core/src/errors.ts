@@ -1,32 +1,19 @@
-// Domain errors: a stable SCREAMING code, a human message and the tRPC code it maps to.
-import { TRPCError } from '@trpc/server';
+// Domain errors of the core: stable SCREAMING codes mapped to tRPC codes (see ApiError).
+import { ApiError } from '@weltgewebe/infra/kit';
 
-type TrpcCode = ConstructorParameters<typeof TRPCError>[0]['code'];
-
-export class DomainError extends TRPCError {
-  constructor(
-    readonly domainCode: string,
-    code: TrpcCode,
-    message: string,
-    /** Public data for the client (e.g. the current node on a version conflict). */
-    readonly details?: Record<string, unknown>,
-    readonly fieldErrors?: Record<string, string[]>,
-  ) {
-    super({ code, message });
-  }
-}
+export { ApiError as DomainError };
 
 export const unauthorized = (message = 'Anmeldung erforderlich.') =>
-  new DomainError('UNAUTHORIZED', 'UNAUTHORIZED', message);
+  new ApiError('UNAUTHORIZED', 'UNAUTHORIZED', message);
 
 export const forbidden = (domainCode: string, message: string) =>
-  new DomainError(domainCode, 'FORBIDDEN', message);
+  new ApiError(domainCode, 'FORBIDDEN', message);
 
 export const conflict = (domainCode: string, message: string, details?: Record<string, unknown>) =>
-  new DomainError(domainCode, 'CONFLICT', message, details);
+  new ApiError(domainCode, 'CONFLICT', message, details);
 
 export const notFound = (domainCode: string, message: string) =>
-  new DomainError(domainCode, 'NOT_FOUND', message);
+  new ApiError(domainCode, 'NOT_FOUND', message);
 
 export const invalid = (fieldErrors: Record<string, string[]>, message = 'Eingaben ungültig.') =>
-  new DomainError('VALIDATION_FAILED', 'BAD_REQUEST', message, undefined, fieldErrors);
+  new ApiError('VALIDATION_FAILED', 'BAD_REQUEST', message, undefined, fieldErrors);

@@ -2,9 +2,8 @@
 
 import { initTRPC } from '@trpc/server';
 import type { AuthIdentity, Logger, Role } from '@weltgewebe/infra/kit';
-import { roleAtLeast } from '@weltgewebe/infra/kit';
-import { ZodError } from 'zod';
-import { DomainError, forbidden, unauthorized } from './errors.ts';
+import { formatApiError, roleAtLeast } from '@weltgewebe/infra/kit';
+import { forbidden, unauthorized } from './errors.ts';
 import type { CoreServices } from './services.ts';
 
 export interface CoreContext {
@@ -16,52 +15,9 @@ export interface CoreContext {
 
 const ROLE_NAMES: Record<Role, string> = { reader: 'Leser', weaver: 'Weber', admin: 'Admin' };
 
-/** Zod issues → { field: [messages] } with dotted paths. */
-export function fieldErrorsOf(error: ZodError): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const issue of error.issues) {
-    const key = issue.path.join('.') || '_';
-    (out[key] ??= []).push(issue.message);
-  }
-  return out;
-}
-
 const t = initTRPC.context<CoreContext>().create({
-  errorFormatter({ shape, error, ctx }) {
-    const requestId = ctx?.requestId ?? null;
-    const internal = error.code === 'INTERNAL_SERVER_ERROR';
-    if (internal) {
-      ctx?.log.error('internal error', { request_id: requestId, error: error.cause ?? error });
-    }
-    let domainCode: string = error.code;
-    let fieldErrors: Record<string, string[]> | undefined;
-    let details: Record<string, unknown> | undefined;
-    if (error instanceof DomainError) {
-      domainCode = error.domainCode;
-      fieldErrors = error.fieldErrors;
-      details = error.details;
-    } else if (error.cause instanceof ZodError) {
-      domainCode = 'VALIDATION_FAILED';
-      fieldErrors = fieldErrorsOf(error.cause);
-    }
-    return {
-      code: shape.code,
-      // Never a database message, SQL or stack: only what we chose to say.
-      message: internal
-        ? `Interner Fehler (Anfrage ${requestId ?? 'unbekannt'}).`
-        : domainCode === 'VALIDATION_FAILED' && !(error instanceof DomainError)
-          ? 'Eingaben ungültig.'
-          : error.message,
-      data: {
-        code: shape.data.code,
-        httpStatus: shape.data.httpStatus,
-        domainCode,
-        requestId,
-        ...(fieldErrors ? { fieldErrors } : {}),
-        ...(details ? { details } : {}),
-      },
-    };
-  },
+  errorFormatter: ({ shape, error, ctx }) =>
+    formatApiError({ shape, error, requestId: ctx?.requestId ?? null, log: ctx?.log }),
 });
 
 export const router = t.router;
@@ -80,5 +36,3 @@ export const roleProcedure = (needed: Role) =>
     }
     return next();
   });
-
-export { DomainError };

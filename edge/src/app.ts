@@ -1,0 +1,185 @@
+// The edge as an Elysia app: tRPC (fetch adapter), tiles, service endpoints; plus the
+// NATS consumer that keeps this instance's tile cache exact.
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import type { Sql } from '@weltgewebe/db/client';
+import {
+  ApiError,
+  type JwtVerifier,
+  type Logger,
+  requestIdFrom,
+  type ServiceMetrics,
+  serviceEndpoints,
+} from '@weltgewebe/infra/kit';
+import { Elysia } from 'elysia';
+import { type CallerAuth, identifyCaller, sameOriginAllowed } from './auth/identify.ts';
+import type { CoreClientFactory } from './core-client.ts';
+import { EDGE_VERSION } from './env.ts';
+import { edgeRouter } from './router.ts';
+import { tilesTouchedBy } from './tiles/tile-math.ts';
+import { createTileService } from './tiles/tile-service.ts';
+import type { EdgeContext, EdgeServices } from './trpc.ts';
+
+export interface EdgeDeps {
+  sql: Sql;
+  core: CoreClientFactory;
+  verifier: JwtVerifier;
+  log: Logger;
+  metrics: ServiceMetrics;
+  authRequiredForRead: boolean;
+  allowedOrigins: string[];
+  tileCacheBytes: number;
+  checks: Record<string, () => Promise<unknown>>;
+}
+
+const jsonError = (status: number, code: string, message: string, requestId: string) =>
+  Response.json({ error: { code, message, requestId } }, { status });
+
+export function createEdge(deps: EdgeDeps) {
+  const tileRenderSeconds = deps.metrics.histogram(
+    'weltgewebe_tile_render_seconds',
+    'Tile render time',
+    ['sources'],
+  );
+  const cacheHits = deps.metrics.counter('weltgewebe_tile_cache_hits_total', 'Tile cache hits');
+  const cacheMisses = deps.metrics.counter(
+    'weltgewebe_tile_cache_misses_total',
+    'Tile cache misses',
+  );
+  const tiles = createTileService({
+    sql: deps.sql,
+    cacheBytes: deps.tileCacheBytes,
+    onRender: (sources, s) => tileRenderSeconds.observe({ sources }, s),
+  });
+  const services: EdgeServices = {
+    sql: deps.sql,
+    core: deps.core,
+    log: deps.log,
+    authRequiredForRead: deps.authRequiredForRead,
+    onLocalChange: (source, at) => tiles.cache.invalidate(source, tilesTouchedBy(at.lat, at.lon)),
+  };
+  const endpoints = serviceEndpoints({
+    service: 'edge',
+    version: EDGE_VERSION,
+    registry: deps.metrics.registry,
+    checks: deps.checks,
+  });
+
+  const trpc = async (request: Request, requestId: string) => {
+    let auth: CallerAuth = { identity: null, via: null };
+    let authError: ApiError | null = null;
+    try {
+      auth = await identifyCaller(request, deps.verifier);
+    } catch (error) {
+      authError = error as ApiError;
+    }
+    if (
+      request.method === 'POST' &&
+      auth.via === 'cookie' &&
+      !sameOriginAllowed(request, deps.allowedOrigins)
+    ) {
+      authError = new ApiError(
+        'CROSS_SITE_REQUEST',
+        'FORBIDDEN',
+        'Anfrage von fremder Seite abgelehnt.',
+      );
+    }
+    const log = deps.log.child({ request_id: requestId });
+    return fetchRequestHandler({
+      endpoint: '/trpc',
+      req: request,
+      router: edgeRouter,
+      createContext: async (): Promise<EdgeContext> => {
+        if (authError) throw authError;
+        return {
+          requestId,
+          identity: auth.identity,
+          traceparent: request.headers.get('traceparent'),
+          services,
+          log,
+        };
+      },
+      onError: ({ error, path }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          log.error('procedure failed', { path, error: error.cause ?? error });
+      },
+    });
+  };
+
+  const tilesAllowed = async (request: Request, requestId: string): Promise<Response | null> => {
+    if (!deps.authRequiredForRead) return null;
+    try {
+      const { identity } = await identifyCaller(request, deps.verifier);
+      if (identity) return null;
+    } catch {}
+    return jsonError(401, 'UNAUTHORIZED', 'Zum Lesen ist eine Anmeldung nötig.', requestId);
+  };
+
+  const app = new Elysia()
+    .all('/trpc/*', ({ request }) => trpc(request, requestIdFrom(request.headers)), {
+      parse: 'none',
+    })
+    .get('/tiles/catalog', () => tiles.catalog())
+    .get('/tiles/:sources', ({ params, request }) => {
+      const m = /^([a-z0-9_-]+)\.json$/.exec(params.sources);
+      if (!m) return jsonError(404, 'NOT_FOUND', 'Nicht gefunden.', requestIdFrom(request.headers));
+      return tiles.tileJson(new URL(request.url).origin, m[1]!);
+    })
+    .get('/tiles/:sources/:z/:x/:file', async ({ params, request }) => {
+      const requestId = requestIdFrom(request.headers);
+      const denied = await tilesAllowed(request, requestId);
+      if (denied) return denied;
+      const hitsBefore = tiles.cache.hits;
+      const response = await tiles.handle(request, params.sources, params.z, params.x, params.file);
+      if (response.status < 400) (tiles.cache.hits > hitsBefore ? cacheHits : cacheMisses).inc();
+      return response;
+    })
+    .get('/health/*', ({ request }) => endpoints(request))
+    .get('/version', ({ request }) => endpoints(request))
+    .get('/metrics', ({ request }) => endpoints(request))
+    .onError(({ code, request }) => {
+      const requestId = requestIdFrom(request.headers);
+      if (code === 'NOT_FOUND') return jsonError(404, 'NOT_FOUND', 'Nicht gefunden.', requestId);
+      deps.log.error('unhandled edge error', { request_id: requestId, code });
+      return jsonError(500, 'INTERNAL', `Interner Fehler (Anfrage ${requestId}).`, requestId);
+    });
+
+  /** Request id, access log and timing around every request. */
+  const handle = async (incoming: Request): Promise<Response> => {
+    const started = performance.now();
+    const requestId = requestIdFrom(incoming.headers);
+    let request = incoming;
+    if (incoming.headers.get('x-request-id') !== requestId) {
+      // Routes read the id from the header, so give the request the one we chose.
+      const headers = new Headers(incoming.headers);
+      headers.set('x-request-id', requestId);
+      request = new Request(incoming, { headers });
+    }
+    const response = await app.handle(request);
+    const url = new URL(request.url);
+    const route = url.pathname.startsWith('/trpc/')
+      ? '/trpc'
+      : url.pathname.startsWith('/tiles/')
+        ? '/tiles'
+        : url.pathname;
+    response.headers.set('x-request-id', requestId);
+    const seconds = (performance.now() - started) / 1000;
+    deps.metrics.httpDuration.observe(
+      { method: request.method, route, status: String(response.status) },
+      seconds,
+    );
+    if (route === '/trpc' || route === '/tiles') {
+      deps.log.info('request', {
+        request_id: requestId,
+        method: request.method,
+        path: url.pathname,
+        status: response.status,
+        ms: Math.round(seconds * 1000),
+      });
+    }
+    return response;
+  };
+
+  return { app, handle, tiles };
+}
+
+export type Edge = ReturnType<typeof createEdge>;

@@ -1,0 +1,57 @@
+// Typed tRPC client to the core. Forwards the caller's token, request id and trace
+// context; keeps core errors' codes; core down or slow becomes SERVICE_UNAVAILABLE.
+import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import type { CoreRouter } from '@weltgewebe/core/router';
+import { ApiError, type ApiErrorData } from '@weltgewebe/infra/kit';
+
+export interface ForwardContext {
+  token: string;
+  requestId: string;
+  traceparent?: string | null;
+}
+
+export function createCoreClient(
+  baseUrl: string,
+  timeoutMs: number,
+  fetchImpl: typeof fetch = fetch,
+) {
+  return (fwd: ForwardContext) =>
+    createTRPCClient<CoreRouter>({
+      links: [
+        httpLink({
+          url: `${baseUrl.replace(/\/$/, '')}/trpc`,
+          headers: () => ({
+            authorization: `Bearer ${fwd.token}`,
+            'x-request-id': fwd.requestId,
+            ...(fwd.traceparent ? { traceparent: fwd.traceparent } : {}),
+          }),
+          fetch: (url, init) =>
+            fetchImpl(url, { ...(init as RequestInit), signal: AbortSignal.timeout(timeoutMs) }),
+        }),
+      ],
+    });
+}
+
+export type CoreClientFactory = ReturnType<typeof createCoreClient>;
+
+/** Runs a core call and turns its failure into an error the edge can pass on unchanged. */
+export async function forwardToCore<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (
+      error instanceof TRPCClientError &&
+      error.data &&
+      typeof error.data === 'object' &&
+      'domainCode' in error.data
+    ) {
+      const data = error.data as ApiErrorData;
+      throw new ApiError(data.domainCode, data.code, error.message, data.details, data.fieldErrors);
+    }
+    throw new ApiError(
+      'CORE_UNAVAILABLE',
+      'SERVICE_UNAVAILABLE',
+      'Der Dienst für Änderungen ist gerade nicht erreichbar. Bitte versuche es gleich noch einmal.',
+    );
+  }
+}

@@ -1,0 +1,49 @@
+// Edge configuration: parsed once at start-up, fails fast with a readable list.
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+  EDGE_DATABASE_URL: z
+    .string()
+    .url()
+    .default('postgres://weltgewebe_edge@127.0.0.1:54329/weltgewebe'),
+  EDGE_DATABASE_REPLICA_URL: z.string().url().optional(),
+  NATS_URL: z.string().default('nats://127.0.0.1:4223'),
+  CORE_URL: z.string().url().default('http://127.0.0.1:3002'),
+  CORE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  OIDC_ISSUER: z.string().url().default('http://localhost:3003'),
+  OIDC_AUDIENCE: z.string().default('weltgewebe'),
+  ROLE_CLAIM_PATH: z.string().default('realm_access.roles'),
+  AUTH_REQUIRED_FOR_READ: bool.default(false),
+  /** Origins allowed to send cookie-authenticated mutations (CSRF guard). */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('http://localhost:8080')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  TILE_CACHE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(256 * 1024 * 1024),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type EdgeEnv = z.infer<typeof schema>;
+
+export function loadEdgeEnv(source: Record<string, string | undefined> = process.env): EdgeEnv {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`edge: invalid environment:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export const EDGE_VERSION = '0.1.0';

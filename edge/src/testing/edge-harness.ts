@@ -1,0 +1,74 @@
+// A real edge in front of a real core (both in-process, no ports), on real PostgreSQL,
+// NATS and OIDC. Extra edge instances share the database, like instances behind Caddy.
+import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { createPool } from '@weltgewebe/db/client';
+import { createJwtVerifier, createLogger, createServiceMetrics } from '@weltgewebe/infra/kit';
+import { testOidc } from '@weltgewebe/infra/testing';
+import { type CoreHarness, startCoreHarness } from '../../../core/src/testing/core-harness.ts';
+import { createEdge } from '../app.ts';
+import { createCoreClient } from '../core-client.ts';
+import type { EdgeRouter } from '../router.ts';
+import { startInvalidationConsumer } from '../tiles/invalidation-consumer.ts';
+
+export const EDGE_ORIGIN = 'http://localhost:8080';
+
+export async function startEdgeHarness(opts: { authRequiredForRead?: boolean } = {}) {
+  const core: CoreHarness = await startCoreHarness();
+  const oidc = await testOidc();
+  const stops: Array<() => Promise<unknown>> = [];
+
+  const startInstance = () => {
+    const sql = createPool(core.db.edgeUrl, { applicationName: 'edge-test', max: 5 });
+    const edge = createEdge({
+      sql,
+      core: createCoreClient('http://core.test', 5_000, ((url: string, init: RequestInit) =>
+        core.fetchHandler(new Request(url, init))) as typeof fetch),
+      verifier: createJwtVerifier({
+        issuer: oidc.issuer,
+        audience: 'weltgewebe',
+        roleClaimPath: 'realm_access.roles',
+      }),
+      log: createLogger('edge', { sink: () => {} }),
+      metrics: createServiceMetrics('edge'),
+      authRequiredForRead: opts.authRequiredForRead ?? false,
+      allowedOrigins: [EDGE_ORIGIN],
+      tileCacheBytes: 32 * 1024 * 1024,
+      checks: { database: () => sql`SELECT 1` },
+    });
+    const consumer = startInvalidationConsumer(
+      core.nc,
+      edge.tiles.cache,
+      createLogger('edge', { sink: () => {} }),
+    );
+    stops.push(async () => {
+      await consumer.stop();
+      await sql.end({ timeout: 2 });
+    });
+    const request = (path: string, init: RequestInit = {}) =>
+      edge.handle(new Request(`${EDGE_ORIGIN}${path}`, init));
+    const client = (token: string | null) =>
+      createTRPCClient<EdgeRouter>({
+        links: [
+          httpBatchLink({
+            url: `${EDGE_ORIGIN}/trpc`,
+            headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
+            fetch: (url, init) => edge.handle(new Request(url, init as RequestInit)),
+          }),
+        ],
+      });
+    return { edge, request, client };
+  };
+
+  const primary = startInstance();
+  return {
+    core,
+    ...primary,
+    startInstance,
+    async stop() {
+      for (const s of stops.reverse()) await s();
+      await core.stop();
+    },
+  };
+}
+
+export type EdgeHarness = Awaited<ReturnType<typeof startEdgeHarness>>;

@@ -1,0 +1,51 @@
+// Web-Mercator tile arithmetic: validating z/x/y and finding the tiles a point touches.
+export const MAX_ZOOM = 22;
+/** Features are clipped with this buffer (in tile extent units of 4096), so edges overlap. */
+export const TILE_EXTENT = 4096;
+export const TILE_BUFFER = 64;
+
+export interface TileCoord {
+  z: number;
+  x: number;
+  y: number;
+}
+
+/** Parses path parts; null when they are not a tile that exists. */
+export function parseTile(z: string, x: string, y: string): TileCoord | null {
+  if (!/^\d{1,2}$/.test(z) || !/^\d{1,8}$/.test(x) || !/^\d{1,8}$/.test(y)) return null;
+  const tile = { z: Number(z), x: Number(x), y: Number(y) };
+  const n = 2 ** tile.z;
+  if (tile.z > MAX_ZOOM || tile.x >= n || tile.y >= n) return null;
+  return tile;
+}
+
+/** Fractional tile position of a WGS84 point at zoom z. */
+export function tileFraction(lat: number, lon: number, z: number): { fx: number; fy: number } {
+  const n = 2 ** z;
+  const fx = ((lon + 180) / 360) * n;
+  const rad = (lat * Math.PI) / 180;
+  const fy = ((1 - Math.log(Math.tan(rad) + 1 / Math.cos(rad)) / Math.PI) / 2) * n;
+  return { fx, fy };
+}
+
+/**
+ * Every tile (all zooms) in which a feature at this point is drawn — its own tile and, near
+ * an edge, the neighbours whose buffer reaches it.
+ */
+export function tilesTouchedBy(lat: number, lon: number, maxZoom = MAX_ZOOM): TileCoord[] {
+  const out: TileCoord[] = [];
+  const margin = TILE_BUFFER / TILE_EXTENT;
+  for (let z = 0; z <= maxZoom; z++) {
+    const n = 2 ** z;
+    const { fx, fy } = tileFraction(lat, lon, z);
+    const xs = new Set([Math.floor(fx), Math.floor(fx - margin), Math.floor(fx + margin)]);
+    const ys = new Set([Math.floor(fy), Math.floor(fy - margin), Math.floor(fy + margin)]);
+    for (const x of xs) {
+      for (const y of ys) {
+        if (y < 0 || y >= n) continue;
+        out.push({ z, x: ((x % n) + n) % n, y });
+      }
+    }
+  }
+  return out;
+}

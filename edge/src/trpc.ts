@@ -1,0 +1,51 @@
+// The edge's one tRPC instance: context, error formatter and base procedures.
+import { initTRPC } from '@trpc/server';
+import type { Sql } from '@weltgewebe/db/client';
+import { ApiError, type AuthIdentity, formatApiError, type Logger } from '@weltgewebe/infra/kit';
+import type { CoreClientFactory } from './core-client.ts';
+
+export interface EdgeServices {
+  /** Read-only pool (edge role; replica when configured). */
+  sql: Sql;
+  core: CoreClientFactory;
+  log: Logger;
+  authRequiredForRead: boolean;
+  /** Called after a forwarded command changed something at this point (local cache drop). */
+  onLocalChange: (source: string, at: { lat: number; lon: number }) => void;
+}
+
+export interface EdgeContext {
+  requestId: string;
+  identity: AuthIdentity | null;
+  traceparent: string | null;
+  services: EdgeServices;
+  log: Logger;
+}
+
+const t = initTRPC.context<EdgeContext>().create({
+  errorFormatter: ({ shape, error, ctx }) =>
+    formatApiError({ shape, error, requestId: ctx?.requestId ?? null, log: ctx?.log }),
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Reads: open to everyone unless AUTH_REQUIRED_FOR_READ. */
+export const readProcedure = t.procedure.use(({ ctx, next }) => {
+  if (ctx.services.authRequiredForRead && !ctx.identity) {
+    throw new ApiError('UNAUTHORIZED', 'UNAUTHORIZED', 'Zum Lesen ist eine Anmeldung nötig.');
+  }
+  return next();
+});
+
+/** Commands: forwarded to the core with the caller's token; the core decides. */
+export const forwardProcedure = t.procedure.use(({ ctx, next }) => {
+  if (!ctx.identity) throw new ApiError('UNAUTHORIZED', 'UNAUTHORIZED', 'Anmeldung erforderlich.');
+  const identity = ctx.identity;
+  const core = ctx.services.core({
+    token: identity.token,
+    requestId: ctx.requestId,
+    traceparent: ctx.traceparent,
+  });
+  return next({ ctx: { ...ctx, identity, core } });
+});
