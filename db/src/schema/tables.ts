@@ -21,7 +21,9 @@ export const accounts = pgTable('accounts', {
   seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
   subject: text('subject').notNull().unique(),
   displayName: text('display_name').notNull(),
-  mapState: text('map_state', { enum: ['not_on_map', 'exact', 'radius'] }).notNull().default('not_on_map'),
+  mapState: text('map_state', { enum: ['not_on_map', 'exact', 'radius'] })
+    .notNull()
+    .default('not_on_map'),
   publicPoint: point('public_point'),
   radiusM: integer('radius_m'),
   h3r3: h3('h3_r3'),
@@ -34,7 +36,9 @@ export const accounts = pgTable('accounts', {
 });
 
 export const accountLocations = pgTable('account_locations', {
-  accountId: uuid('account_id').primaryKey().references(() => accounts.id),
+  accountId: uuid('account_id')
+    .primaryKey()
+    .references(() => accounts.id),
   location: point('location').notNull(),
   radiusM: integer('radius_m'),
   updatedAt: ts('updated_at').notNull().defaultNow(),
