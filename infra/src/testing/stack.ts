@@ -39,6 +39,7 @@ function removeStaleRuns(dataRoot: string) {
     } catch {}
     if (!alive) {
       stopPostgresSync(join(dataRoot, entry, 'pg'));
+      Bun.spawnSync(['pkill', '-KILL', '-f', join(dataRoot, entry, 'nats')]);
       rmSync(join(dataRoot, entry), { recursive: true, force: true });
     }
   }

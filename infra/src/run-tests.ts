@@ -1,0 +1,170 @@
+// The whole suite: static checks, bun tests (unit + integration against real PostgreSQL,
+// NATS and OIDC) and Playwright in Chromium against the whole stack behind Caddy.
+// Ends with one line `N passed, N failed`.
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from './services/free-port.ts';
+import { REPO_ROOT, type StackPorts, startStack } from './stack/stack.ts';
+
+interface Tally {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+const TEST_DIRS = ['db', 'events', 'infra', 'core', 'edge', 'web/src'];
+
+function run(argv: string[], cwd: string, env: Record<string, string> = {}): number {
+  const result = Bun.spawnSync(argv, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdout: 'inherit',
+    stderr: 'inherit',
+  });
+  return result.exitCode ?? 1;
+}
+
+/** Counts testcases in a JUnit XML report. */
+export function tallyJunit(xml: string): Tally {
+  const cases = xml.match(/<testcase\b[^>]*?(\/>|>[\s\S]*?<\/testcase>)/g) ?? [];
+  let failed = 0;
+  let skipped = 0;
+  for (const c of cases) {
+    if (/<(failure|error)\b/.test(c)) failed++;
+    else if (/<skipped\b/.test(c)) skipped++;
+  }
+  return { passed: cases.length - failed - skipped, failed, skipped };
+}
+
+async function staticChecks(log: (l: string) => void): Promise<Tally> {
+  const t: Tally = { passed: 0, failed: 0, skipped: 0 };
+  const bun = process.execPath;
+  const checks: Array<[string, string[], string]> = [
+    ['lint (biome)', [bun, 'x', 'biome', 'check', '.'], REPO_ROOT],
+    ...['db', 'events', 'infra', 'core', 'edge'].map(
+      (p) =>
+        [`typecheck ${p}`, [bun, 'x', 'tsc', '-p', '.'], join(REPO_ROOT, p)] as [
+          string,
+          string[],
+          string,
+        ],
+    ),
+    ['typecheck web', [bun, 'run', 'typecheck'], join(REPO_ROOT, 'web')],
+  ];
+  for (const [name, argv, cwd] of checks) {
+    const code = run(argv, cwd);
+    log(`${code === 0 ? 'pass' : 'FAIL'}: ${name}`);
+    if (code === 0) t.passed++;
+    else t.failed++;
+  }
+  return t;
+}
+
+async function bunTests(resultsDir: string, log: (l: string) => void): Promise<Tally> {
+  const junit = join(resultsDir, 'bun-junit.xml');
+  rmSync(junit, { force: true });
+  const code = run(
+    [
+      process.execPath,
+      'test',
+      ...TEST_DIRS.map((d) => `./${d}`),
+      '--reporter=junit',
+      `--reporter-outfile=${junit}`,
+    ],
+    REPO_ROOT,
+  );
+  if (!existsSync(junit)) {
+    log(`bun test wrote no report (exit ${code})`);
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+  const t = tallyJunit(readFileSync(junit, 'utf8'));
+  if (code !== 0 && t.failed === 0) t.failed = 1; // e.g. an error outside any test
+  return t;
+}
+
+async function e2eTests(resultsDir: string, log: (l: string) => void): Promise<Tally> {
+  const dataDir = join(REPO_ROOT, '.data', `e2e-${process.pid}`);
+  rmSync(dataDir, { recursive: true, force: true });
+  const ports: StackPorts = {
+    caddy: await freePort(),
+    web: await freePort(),
+    edge: await freePort(),
+    core: await freePort(),
+    oidc: await freePort(),
+    relay: await freePort(),
+    postgres: await freePort(),
+    nats: await freePort(),
+    natsMonitor: await freePort(),
+  };
+  const logDir = join(resultsDir, 'e2e-logs');
+  log(`starting the whole stack for browser tests (logs: ${logDir})`);
+  const stack = await startStack({
+    dataDir,
+    ports,
+    ephemeral: true,
+    seed: true,
+    output: { logDir },
+    log,
+  });
+  const report = join(resultsDir, 'playwright.json');
+  rmSync(report, { force: true });
+  try {
+    const code = run(
+      ['node', join('node_modules', '@playwright', 'test', 'cli.js'), 'test'],
+      join(REPO_ROOT, 'web'),
+      {
+        E2E_BASE_URL: stack.url,
+        E2E_OIDC_ISSUER: stack.issuer,
+        PLAYWRIGHT_JSON_OUTPUT_NAME: report,
+      },
+    );
+    if (!existsSync(report)) return { passed: 0, failed: 1, skipped: 0 };
+    const stats = (
+      JSON.parse(readFileSync(report, 'utf8')) as {
+        stats: { expected: number; unexpected: number; flaky: number; skipped: number };
+      }
+    ).stats;
+    const t = {
+      passed: stats.expected + stats.flaky,
+      failed: stats.unexpected,
+      skipped: stats.skipped,
+    };
+    if (code !== 0 && t.failed === 0) t.failed = 1;
+    return t;
+  } finally {
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function runTests(args: string[], log: (l: string) => void): Promise<number> {
+  const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  const resultsDir = join(REPO_ROOT, '.data', 'test-results');
+  mkdirSync(resultsDir, { recursive: true });
+  const parts: Array<[string, () => Promise<Tally>]> = [
+    ['static checks', () => staticChecks(log)],
+    ['bun tests', () => bunTests(resultsDir, log)],
+    ['browser tests', () => e2eTests(resultsDir, log)],
+  ];
+  const total: Tally = { passed: 0, failed: 0, skipped: 0 };
+  for (const [name, fn] of parts) {
+    if (only && !name.startsWith(only)) continue;
+    let t: Tally;
+    try {
+      t = await fn();
+    } catch (error) {
+      log(`${name} could not run: ${error instanceof Error ? error.message : String(error)}`);
+      t = { passed: 0, failed: 1, skipped: 0 };
+    }
+    log(
+      `${name}: ${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped` : ''}`,
+    );
+    total.passed += t.passed;
+    total.failed += t.failed;
+    total.skipped += t.skipped;
+  }
+  console.log(
+    `${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`,
+  );
+  return total.failed === 0 ? 0 : 1;
+}
