@@ -43,8 +43,8 @@ describe('migrations', () => {
     ]) {
       expect(tables).toContain(t);
     }
-    const [{ v }] = await sql`SELECT postgis_lib_version() AS v`;
-    expect(v).toMatch(/^3\./);
+    const [row] = await sql`SELECT postgis_lib_version() AS v`;
+    expect(row?.v).toMatch(/^3\./);
   });
 
   test('domain limits are enforced by the database too', async () => {

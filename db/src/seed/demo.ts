@@ -65,7 +65,7 @@ export async function seedDemo(url: string, options: SeedOptions = {}): Promise<
           await tx`INSERT INTO accounts (subject, display_name, map_state, public_point, h3_r3, h3_r5, h3_r7, h3_r9)
           VALUES (${subject}, ${name}, ${at ? 'exact' : 'not_on_map'},
                   ${at ? tx`ST_SetSRID(ST_MakePoint(${at.lon}, ${at.lat}), 4326)` : null},
-                  ${cells[0]}, ${cells[1]}, ${cells[2]}, ${cells[3]})
+                  ${cells[0] ?? null}, ${cells[1] ?? null}, ${cells[2] ?? null}, ${cells[3] ?? null})
           RETURNING id`;
         if (at) {
           await tx`INSERT INTO account_locations (account_id, location)

@@ -41,8 +41,8 @@ export class TileCache {
     this.entries.set(key, entry);
     this.bytes += entry.gzip.byteLength;
     const tk = `${tile.z}/${tile.x}/${tile.y}`;
-    let set = this.byTile.get(tk);
-    if (!set) this.byTile.set(tk, (set = new Set()));
+    const set = this.byTile.get(tk) ?? new Set<string>();
+    this.byTile.set(tk, set);
     set.add(key);
     while (this.bytes > this.maxBytes) {
       const oldest = this.entries.keys().next().value;

@@ -80,8 +80,9 @@ export function createTileService(opts: TileServiceOptions) {
       vary: 'accept-encoding',
     });
     const inm = request.headers.get('if-none-match');
-    if (inm && inm.split(',').some((t) => t.trim() === entry.etag))
+    if (inm?.split(',').some((t) => t.trim() === entry.etag)) {
       return new Response(null, { status: 304, headers });
+    }
     const acceptsGzip = /\bgzip\b/.test(request.headers.get('accept-encoding') ?? '');
     if (acceptsGzip) {
       headers.set('content-encoding', 'gzip');

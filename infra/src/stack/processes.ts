@@ -23,8 +23,11 @@ let colorIndex = 0;
 async function pump(stream: ReadableStream<Uint8Array>, write: (line: string) => void) {
   const decoder = new TextDecoder();
   let buffered = '';
-  for await (const chunk of stream) {
-    buffered += decoder.decode(chunk, { stream: true });
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffered += decoder.decode(value, { stream: true });
     let nl = buffered.indexOf('\n');
     while (nl >= 0) {
       write(buffered.slice(0, nl));
