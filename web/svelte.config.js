@@ -8,6 +8,26 @@ const config = {
   compilerOptions: { runes: true },
   kit: {
     adapter: adapter({ out: 'build', precompress: true }),
+    // Our own policy (Caddy keeps a page's CSP): SvelteKit adds nonces/hashes for its inline
+    // bootstrap script. MapLibre runs its worker from a blob: URL and styles elements inline.
+    csp: {
+      mode: 'auto',
+      directives: {
+        'default-src': ['self'],
+        'script-src': ['self'],
+        'style-src': ['self', 'unsafe-inline'],
+        'img-src': ['self', 'data:', 'blob:'],
+        'font-src': ['self'],
+        'worker-src': ['self', 'blob:'],
+        'child-src': ['self', 'blob:'],
+        'connect-src': ['self'],
+        'manifest-src': ['self'],
+        'form-action': ['self'],
+        'frame-ancestors': ['none'],
+        'base-uri': ['self'],
+        'object-src': ['none'],
+      },
+    },
   },
 };
 

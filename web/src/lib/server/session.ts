@@ -14,7 +14,7 @@ import {
 } from './session-cookies';
 
 /** Refresh a little before expiry so the browser's next call to the edge still carries a valid token. */
-const refreshMarginSeconds = 60;
+const refreshMarginSeconds = 30;
 
 export type SessionOutcome =
   | { kind: 'anonymous' }
