@@ -192,6 +192,7 @@ describe('Prometheus and Grafana', () => {
 describe('docker-compose.yml', () => {
   interface ComposeService {
     image?: string;
+    pull_policy?: string;
     build?: { context: string; dockerfile: string };
     command?: string[];
     environment?: Record<string, string>;
@@ -271,7 +272,26 @@ describe('docker-compose.yml', () => {
         });
       }
     }
-    expect(builds).toBeGreaterThanOrEqual(7);
+    expect(builds).toBe(3);
+  });
+
+  test('our images are built here, never pulled from a registry', () => {
+    const built = new Map(
+      Object.entries(services)
+        .filter(([, s]) => s.build)
+        .map(([name, s]) => [s.image!, name]),
+    );
+    expect([...built.keys()].sort()).toEqual(
+      ['core', 'edge', 'web']
+        .map((n) => `weltgewebe-${n}:${placeholder('IMAGE_TAG:-latest')}`)
+        .sort(),
+    );
+    for (const [name, service] of Object.entries(services)) {
+      if (!service.image?.startsWith('weltgewebe-')) continue;
+      const policy = service.build ? 'build' : 'never';
+      expect({ name, pull_policy: service.pull_policy }).toEqual({ name, pull_policy: policy });
+      expect({ name, builtBy: built.has(service.image) }).toEqual({ name, builtBy: true });
+    }
   });
 
   test('each image runs by default what compose runs, and checks its health', () => {
