@@ -23,11 +23,21 @@ export const requirements: SystemRequirement[] = [
   { pkg: 'prometheus', paths: ['/usr/bin/promtool'], testOnly: true },
 ];
 
+/** Debian 12 ships PostgreSQL 15, Ubuntu 24.04 16: take the PostGIS package the archive has. */
+function postgisPackage(): string {
+  for (const v of ['15', '16', '17']) {
+    const pkg = `postgresql-${v}-postgis-3`;
+    const shown = Bun.spawnSync(['apt-cache', 'show', pkg], { stdout: 'ignore', stderr: 'ignore' });
+    if (shown.exitCode === 0) return pkg;
+  }
+  return 'postgresql-15-postgis-3';
+}
+
 export function missingPackages(opts: { forTests: boolean }): string[] {
   return requirements
     .filter((r) => opts.forTests || !r.testOnly)
     .filter((r) => !r.paths.some((p) => existsSync(p)))
-    .map((r) => r.pkg);
+    .map((r) => (r.pkg.endsWith('-postgis-3') ? postgisPackage() : r.pkg));
 }
 
 /** Installs what is missing (root only); otherwise explains the exact command. */
