@@ -40,18 +40,24 @@ export function missingPackages(opts: { forTests: boolean }): string[] {
     .map((r) => (r.pkg.endsWith('-postgis-3') ? postgisPackage() : r.pkg));
 }
 
-/** Installs what is missing (root only); otherwise explains the exact command. */
+/** Installs what is missing (as root or with passwordless sudo); otherwise explains the exact command. */
 export function ensureSystemPackages(opts: { forTests: boolean; log: (line: string) => void }) {
   const missing = missingPackages(opts);
   if (missing.length === 0) return;
   const command = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y ${missing.join(' ')}`;
+  let argv = ['sh', '-c', command];
   if (process.getuid?.() !== 0) {
-    throw new Error(
-      `missing system packages: ${missing.join(', ')}\nrun as root:\n  sudo sh -c '${command}'`,
-    );
+    // Not root: use sudo when it works without a password (CI runners), else explain.
+    const sudo = Bun.spawnSync(['sudo', '-n', 'true'], { stdout: 'ignore', stderr: 'ignore' });
+    if (sudo.exitCode !== 0) {
+      throw new Error(
+        `missing system packages: ${missing.join(', ')}\nrun as root:\n  sudo sh -c '${command}'`,
+      );
+    }
+    argv = ['sudo', '-n', 'sh', '-c', command];
   }
   opts.log(`installing ${missing.join(', ')} …`);
-  const result = Bun.spawnSync(['sh', '-c', command], { stdout: 'inherit', stderr: 'inherit' });
+  const result = Bun.spawnSync(argv, { stdout: 'inherit', stderr: 'inherit' });
   if (result.exitCode !== 0) throw new Error(`installing system packages failed: ${command}`);
 }
 
