@@ -18,6 +18,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   COMMANDS_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   SMTP_URL: z.string().url().optional(),
+  /** Sender of notification e-mails (workers, when SMTP_URL is set). */
+  SMTP_FROM: z.string().min(3).default('Weltgewebe <noreply@weltgewebe.local>'),
   AUTH_REQUIRED_FOR_READ: bool.default(false),
 });
 

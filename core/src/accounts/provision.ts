@@ -29,10 +29,18 @@ export async function ensureAccount(tx: Tx, identity: AuthIdentity): Promise<Acc
       map_state: AccountRef['mapState'];
       lat: number | null;
       lon: number | null;
+      email: string | null;
     }[]
-  >`SELECT id, display_name, map_state, ST_Y(public_point) AS lat, ST_X(public_point) AS lon
+  >`SELECT id, display_name, map_state, ST_Y(public_point) AS lat, ST_X(public_point) AS lon,
+      (SELECT email FROM account_emails WHERE account_id = accounts.id) AS email
       FROM accounts WHERE subject = ${identity.subject}`;
   if (!row) throw new Error('account vanished during provisioning');
+  // The address for notification e-mails comes from the token; kept private in its own table.
+  const email = identity.email;
+  if (email && email !== row.email && email.length <= 320 && /^[^@\s]+@[^@\s]+$/.test(email)) {
+    await tx`INSERT INTO account_emails (account_id, email) VALUES (${row.id}, ${email})
+      ON CONFLICT (account_id) DO UPDATE SET email = EXCLUDED.email, updated_at = now()`;
+  }
   const onMap = row.map_state !== 'not_on_map' && row.lat !== null && row.lon !== null;
   return {
     id: row.id,

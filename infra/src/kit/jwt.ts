@@ -11,6 +11,8 @@ export interface AuthIdentity {
   /** Highest role; every signed-in person is at least a reader. */
   role: Role;
   token: string;
+  /** The token's `email` claim, unless the token says it is unverified (notification e-mails). */
+  email?: string;
 }
 
 export interface JwtVerifierOptions {
@@ -112,7 +114,18 @@ export function createJwtVerifier(options: JwtVerifierOptions) {
         (typeof payload.name === 'string' && payload.name) ||
         (typeof payload.preferred_username === 'string' && payload.preferred_username) ||
         'Weber*in';
-      return { subject: payload.sub!, name, roles, role: highestRole(roles), token };
+      const email =
+        typeof payload.email === 'string' && payload.email_verified !== false
+          ? payload.email
+          : undefined;
+      return {
+        subject: payload.sub!,
+        name,
+        roles,
+        role: highestRole(roles),
+        token,
+        ...(email ? { email } : {}),
+      };
     },
     ready: async () => {
       await keySet();

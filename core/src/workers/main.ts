@@ -1,0 +1,57 @@
+// Workers process (`bun core/src/workers/main.ts`): hex-rollup, thread-expiry and notifier;
+// health, readiness and metrics on WORKERS_PORT; stops cleanly on SIGINT/SIGTERM.
+import { createPool } from '@weltgewebe/db/client';
+import { connectNats, ensureStream, jetstream } from '@weltgewebe/events/jetstream';
+import { createLogger, createServiceMetrics, serviceEndpoints } from '@weltgewebe/infra/kit';
+import { CORE_VERSION, loadCoreEnv } from '../env.ts';
+import { startWorkers } from './workers.ts';
+
+const env = loadCoreEnv();
+const log = createLogger('workers', { level: env.LOG_LEVEL });
+const sql = createPool(env.CORE_DATABASE_URL, { applicationName: 'workers', max: 5 });
+const nc = await connectNats(env.NATS_URL, 'weltgewebe-workers');
+await ensureStream(nc);
+const metrics = createServiceMetrics('workers');
+const workers = await startWorkers({
+  sql,
+  nc,
+  js: jetstream(nc),
+  log,
+  metrics,
+  ...(env.SMTP_URL ? { smtp: { url: env.SMTP_URL, from: env.SMTP_FROM } } : {}),
+});
+
+const endpoints = serviceEndpoints({
+  service: 'workers',
+  version: CORE_VERSION,
+  registry: metrics.registry,
+  checks: {
+    database: () => sql`SELECT 1`,
+    nats: async () => {
+      if (nc.isClosed()) throw new Error('closed');
+      await nc.flush();
+    },
+    consumers: async () => {
+      if (!workers.ready()) throw new Error('not attached');
+    },
+  },
+});
+const server = Bun.serve({
+  port: env.WORKERS_PORT,
+  fetch: async (req) => (await endpoints(req)) ?? new Response('not found', { status: 404 }),
+});
+log.info('workers running', { port: server.port, email: Boolean(env.SMTP_URL) });
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  log.info('workers stopping');
+  await workers.stop();
+  await server.stop();
+  await nc.drain();
+  await sql.end({ timeout: 5 });
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

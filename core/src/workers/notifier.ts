@@ -1,0 +1,213 @@
+// notifier worker: tells a node's creator about new threads and messages by others on their
+// node. The in-app notification is written with the inbox row (once per event); e-mails go
+// out afterwards from those rows (emailed_at), so a failed send is retried later and never
+// adds a second notification.
+import type { Sql } from '@weltgewebe/db/client';
+import type { EventData, EventEnvelope } from '@weltgewebe/events/contracts';
+import type { Logger } from '@weltgewebe/infra/kit';
+import nodemailer from 'nodemailer';
+import type { Tx } from '../outbox/write-event.ts';
+import type { EventHandler } from './event-worker.ts';
+
+export const NOTIFIER_CONSUMER = 'notifier';
+
+interface NodeAndActor {
+  created_by: string;
+  title: string;
+  actor_name: string;
+}
+
+async function nodeAndActor(tx: Tx, nodeId: string, actorId: string) {
+  const [row] = await tx<NodeAndActor[]>`
+    SELECT n.created_by, n.title, a.display_name AS actor_name
+      FROM nodes n JOIN accounts a ON a.id = ${actorId}
+     WHERE n.id = ${nodeId} AND n.removed_at IS NULL AND n.hidden_at IS NULL`;
+  return row ?? null;
+}
+
+function excerpt(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1).trimEnd()}…`;
+}
+
+/** The German text of a notification (the interface speaks German first). */
+export function notificationText(
+  envelope: EventEnvelope,
+  node: NodeAndActor,
+): { kind: string; text: string } | null {
+  if (envelope.type === 'message.posted') {
+    const data = envelope.data as EventData<'message.posted'>;
+    return {
+      kind: 'message',
+      text: `${data.authorName} hat bei „${node.title}“ geschrieben: „${excerpt(data.body, 140)}“`,
+    };
+  }
+  if (envelope.type === 'thread.spun') {
+    const data = envelope.data as EventData<'thread.spun'>;
+    // A conversation thread comes with a message, which is notified on its own.
+    if (data.kind === 'conversation') return null;
+    return {
+      kind: 'thread',
+      text:
+        data.kind === 'participation'
+          ? `${node.actor_name} macht bei „${node.title}“ mit.`
+          : `${node.actor_name} hat einen Faden zu „${node.title}“ gesponnen.`,
+    };
+  }
+  return null;
+}
+
+export function notifierHandler(
+  opts: { name?: string; onNotified?: () => void } = {},
+): EventHandler {
+  return {
+    name: opts.name ?? NOTIFIER_CONSUMER,
+    types: ['thread.spun', 'message.posted'],
+    async handle(tx, envelope) {
+      const data = envelope.data as { nodeId: string; accountId?: string; authorId?: string };
+      const actorId = envelope.type === 'message.posted' ? data.authorId! : data.accountId!;
+      const node = await nodeAndActor(tx, data.nodeId, actorId);
+      // Nobody is told about their own doing, nor about a node that is gone.
+      if (!node || node.created_by === actorId) return;
+      const note = notificationText(envelope, node);
+      if (!note) return;
+      await tx`INSERT INTO notifications (account_id, event_id, kind, node_id, text)
+        VALUES (${node.created_by}, ${envelope.id}, ${note.kind}, ${data.nodeId}, ${note.text})
+        ON CONFLICT (account_id, event_id) DO NOTHING`;
+    },
+    afterCommit: () => opts.onNotified?.(),
+  };
+}
+
+export interface MailerOptions {
+  sql: Sql;
+  log: Logger;
+  /** smtp://user:pass@host:port (smtps:// for implicit TLS). */
+  smtpUrl: string;
+  from: string;
+  pollIntervalMs?: number;
+  /** First retry after this long, doubling per attempt (up to an hour). */
+  retryBaseMs?: number;
+  maxAttempts?: number;
+  /** Notifications older than this are not e-mailed any more (e.g. SMTP was off then). */
+  maxAgeHours?: number;
+  onSent?: () => void;
+  onFailed?: () => void;
+}
+
+interface DueMail {
+  id: string;
+  text: string;
+  email: string;
+  display_name: string;
+  title: string | null;
+  email_attempts: number;
+}
+
+/** Sends the e-mails of notifications not yet e-mailed; one row lock per mail in flight. */
+export class NotificationMailer {
+  private readonly transport;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private running = false;
+  private busy: Promise<void> | null = null;
+  private again = false;
+
+  constructor(private readonly opts: MailerOptions) {
+    this.transport = nodemailer.createTransport(opts.smtpUrl);
+  }
+
+  start() {
+    this.running = true;
+    this.poke();
+  }
+
+  async stop() {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    await this.busy;
+    this.transport.close();
+  }
+
+  /** Sends what is due now (new notifications call this), then polls for retries. */
+  poke() {
+    if (!this.running) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.busy = this.sendDue()
+      .catch((error) => this.opts.log.error('mail round failed', { error: String(error) }))
+      .then(() => undefined)
+      .finally(() => {
+        this.busy = null;
+        if (this.again) {
+          this.again = false;
+          this.poke();
+        } else if (this.running) {
+          this.timer = setTimeout(() => this.poke(), this.opts.pollIntervalMs ?? 10_000);
+        }
+      });
+  }
+
+  /** Sends due mails one by one until none is left; returns how many were sent. */
+  async sendDue(limit = 200): Promise<number> {
+    let sent = 0;
+    for (let i = 0; i < limit; i++) {
+      const outcome = await this.sendOne();
+      if (outcome === 'none') break;
+      if (outcome === 'sent') sent++;
+    }
+    return sent;
+  }
+
+  private async sendOne(): Promise<'sent' | 'failed' | 'none'> {
+    const maxAttempts = this.opts.maxAttempts ?? 8;
+    const maxAge = `${this.opts.maxAgeHours ?? 48} hours`;
+    return await this.opts.sql.begin(async (tx) => {
+      const [due] = await tx<DueMail[]>`
+        SELECT n.id, n.text, e.email, a.display_name, nd.title, n.email_attempts
+          FROM notifications n
+          JOIN account_emails e ON e.account_id = n.account_id
+          JOIN accounts a ON a.id = n.account_id
+          LEFT JOIN nodes nd ON nd.id = n.node_id
+         WHERE n.emailed_at IS NULL AND n.email_attempts < ${maxAttempts}
+           AND (n.email_retry_at IS NULL OR n.email_retry_at <= now())
+           AND n.created_at > now() - ${maxAge}::interval
+         ORDER BY n.created_at
+         LIMIT 1
+         FOR UPDATE OF n SKIP LOCKED`;
+      if (!due) return 'none' as const;
+      try {
+        await this.transport.sendMail({
+          from: this.opts.from,
+          to: { name: due.display_name, address: due.email },
+          subject: due.title ? `Weltgewebe: Neues bei „${due.title}“` : 'Weltgewebe: Neues',
+          text: `Hallo ${due.display_name},\n\n${due.text}\n\nDu bekommst diese Nachricht, weil du diesen Knoten im Weltgewebe geknüpft hast.\n`,
+          headers: { 'X-Weltgewebe-Notification': due.id },
+        });
+      } catch (error) {
+        const waitMs = Math.min(
+          3_600_000,
+          (this.opts.retryBaseMs ?? 30_000) * 2 ** due.email_attempts,
+        );
+        await tx`UPDATE notifications SET email_attempts = email_attempts + 1,
+            email_retry_at = now() + ${`${waitMs} milliseconds`}::interval,
+            email_error = ${String(error).slice(0, 500)}
+          WHERE id = ${due.id}`;
+        this.opts.log.warn('notification e-mail failed, will retry', {
+          notification_id: due.id,
+          attempt: due.email_attempts + 1,
+          retry_ms: waitMs,
+          error: String(error),
+        });
+        this.opts.onFailed?.();
+        return 'failed' as const;
+      }
+      await tx`UPDATE notifications SET emailed_at = now(), email_attempts = email_attempts + 1,
+          email_error = NULL WHERE id = ${due.id}`;
+      this.opts.onSent?.();
+      return 'sent' as const;
+    });
+  }
+}

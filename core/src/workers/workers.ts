@@ -1,0 +1,91 @@
+// The three workers wired together (the process in main.ts and tests start them alike):
+// hex-rollup and notifier as durable consumers, thread-expiry as a sweeper, and the
+// notification mailer when SMTP is configured.
+import type { Sql } from '@weltgewebe/db/client';
+import {
+  type JetStreamClient,
+  jetstreamManager,
+  type NatsConnection,
+} from '@weltgewebe/events/jetstream';
+import type { Logger, ServiceMetrics } from '@weltgewebe/infra/kit';
+import { EventWorker } from './event-worker.ts';
+import { hexRollupHandler } from './hex-rollup.ts';
+import { NotificationMailer, notifierHandler } from './notifier.ts';
+import { ThreadExpirySweeper } from './thread-expiry.ts';
+
+export interface WorkersOptions {
+  sql: Sql;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  log: Logger;
+  metrics?: ServiceMetrics;
+  smtp?: { url: string; from: string; retryBaseMs?: number };
+  now?: () => Date;
+  sweepIntervalMs?: number;
+  ackWaitMs?: number;
+}
+
+export async function startWorkers(opts: WorkersOptions) {
+  const events = opts.metrics?.counter(
+    'weltgewebe_worker_events_total',
+    'Events seen by a worker, by outcome',
+    ['worker', 'outcome'],
+  );
+  const expiredTotal = opts.metrics?.counter(
+    'weltgewebe_threads_expired_total',
+    'Threads expired by the sweeper',
+  );
+  const mails = opts.metrics?.counter('weltgewebe_notification_emails_total', 'E-mails', [
+    'outcome',
+  ]);
+
+  const mailer = opts.smtp
+    ? new NotificationMailer({
+        sql: opts.sql,
+        log: opts.log.child({ worker: 'mailer' }),
+        smtpUrl: opts.smtp.url,
+        from: opts.smtp.from,
+        ...(opts.smtp.retryBaseMs ? { retryBaseMs: opts.smtp.retryBaseMs } : {}),
+        onSent: () => mails?.inc({ outcome: 'sent' }),
+        onFailed: () => mails?.inc({ outcome: 'failed' }),
+      })
+    : null;
+  const jsm = await jetstreamManager(opts.nc);
+  const consumers = [hexRollupHandler(), notifierHandler({ onNotified: () => mailer?.poke() })].map(
+    (handler) =>
+      new EventWorker({
+        sql: opts.sql,
+        js: opts.js,
+        jsm,
+        log: opts.log,
+        handler,
+        ...(opts.ackWaitMs ? { ackWaitMs: opts.ackWaitMs } : {}),
+        onOutcome: (outcome) => events?.inc({ worker: handler.name, outcome }),
+      }),
+  );
+  const sweeper = new ThreadExpirySweeper({
+    sql: opts.sql,
+    log: opts.log.child({ worker: 'thread-expiry' }),
+    ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.sweepIntervalMs ? { intervalMs: opts.sweepIntervalMs } : {}),
+    onExpired: (n) => expiredTotal?.inc(n),
+  });
+
+  for (const c of consumers) await c.start();
+  sweeper.start();
+  mailer?.start();
+
+  return {
+    consumers,
+    sweeper,
+    mailer,
+    /** Every consumer attached to its durable consumer. */
+    ready: () => consumers.every((c) => c.ready),
+    async stop() {
+      await Promise.all([...consumers.map((c) => c.stop()), sweeper.stop()]);
+      await mailer?.stop();
+    },
+  };
+}
+
+export type RunningWorkers = Awaited<ReturnType<typeof startWorkers>>;
