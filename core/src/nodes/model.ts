@@ -1,32 +1,66 @@
-// Node input schemas (domain.md limits) and the NodeDTO every API returns.
+// Node input schemas (domain.md limits) and the DTOs every API returns.
 import { NODE_KINDS, TOPICS } from '@weltgewebe/db/schema';
 import { z } from 'zod';
 
 export const nodeKind = z.enum(NODE_KINDS);
 export const topic = z.enum(TOPICS);
 
-const fields = {
+// PostgreSQL text cannot hold NUL; refusing it here keeps such input a field error, not a 500.
+const noNul = (s: string) => !s.includes('\u0000');
+const NUL_MESSAGE = 'Das Zeichen NUL ist nicht erlaubt.';
+
+/** The limits of every node field, shared by create and update (no defaults here). */
+const limits = {
   kind: nodeKind,
-  title: z.string().trim().min(1, 'Titel fehlt.').max(120, 'Höchstens 120 Zeichen.'),
-  summary: z.string().trim().max(500, 'Höchstens 500 Zeichen.').default(''),
-  body: z.string().max(20_000, 'Höchstens 20.000 Zeichen.').default(''),
-  address: z.string().trim().max(500, 'Höchstens 500 Zeichen.').default(''),
+  title: z
+    .string()
+    .trim()
+    .min(1, 'Titel fehlt.')
+    .max(120, 'Höchstens 120 Zeichen.')
+    .refine(noNul, NUL_MESSAGE),
+  summary: z.string().trim().max(500, 'Höchstens 500 Zeichen.').refine(noNul, NUL_MESSAGE),
+  body: z.string().max(20_000, 'Höchstens 20.000 Zeichen.').refine(noNul, NUL_MESSAGE),
+  address: z.string().trim().max(500, 'Höchstens 500 Zeichen.').refine(noNul, NUL_MESSAGE),
   topics: z
     .array(topic)
     .max(4, 'Höchstens 4 Themen.')
-    .default([])
     .refine((t) => new Set(t).size === t.length, 'Jedes Thema nur einmal.'),
   lat: z.number().min(-85, 'Breite zwischen −85 und 85.').max(85, 'Breite zwischen −85 und 85.'),
   lon: z
     .number()
     .min(-180, 'Länge zwischen −180 und 180.')
     .max(180, 'Länge zwischen −180 und 180.'),
-  startsAt: z.string().datetime({ offset: true }).nullish(),
-  endsAt: z.string().datetime({ offset: true }).nullish(),
+  startsAt: z.string().datetime({ offset: true }).nullable(),
+  endsAt: z.string().datetime({ offset: true }).nullable(),
 };
 
+const operationId = z.string().uuid('operationId muss eine UUID sein.');
+const nodeId = z.string().uuid('Ungültige Knoten-ID.');
+const expectedVersion = z.number().int().min(1, 'Version ab 1.');
+
+function endsNotBeforeStart(
+  v: { startsAt?: string | null; endsAt?: string | null },
+  ctx: z.RefinementCtx,
+) {
+  if (v.startsAt && v.endsAt && Date.parse(v.endsAt) < Date.parse(v.startsAt)) {
+    ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'Das Ende liegt vor dem Beginn.' });
+  }
+}
+
 export const createNodeInput = z
-  .object({ operationId: z.string().uuid('operationId muss eine UUID sein.'), ...fields })
+  .object({
+    operationId,
+    kind: limits.kind,
+    title: limits.title,
+    summary: limits.summary.default(''),
+    body: limits.body.default(''),
+    address: limits.address.default(''),
+    topics: limits.topics.default([]),
+    lat: limits.lat,
+    lon: limits.lon,
+    startsAt: limits.startsAt.optional(),
+    endsAt: limits.endsAt.optional(),
+  })
   .superRefine((v, ctx) => {
     if (v.kind === 'event' && !v.startsAt) {
       ctx.addIssue({
@@ -35,12 +69,55 @@ export const createNodeInput = z
         message: 'Eine Veranstaltung braucht einen Beginn.',
       });
     }
-    if (v.startsAt && v.endsAt && Date.parse(v.endsAt) < Date.parse(v.startsAt)) {
-      ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'Das Ende liegt vor dem Beginn.' });
-    }
+    endsNotBeforeStart(v, ctx);
   });
 
 export type CreateNodeInput = z.infer<typeof createNodeInput>;
+
+/** Fields an edit may change; `startsAt`/`endsAt` may be set to null to clear them. */
+export const EDITABLE_NODE_FIELDS = [
+  'kind',
+  'title',
+  'summary',
+  'body',
+  'address',
+  'topics',
+  'lat',
+  'lon',
+  'startsAt',
+  'endsAt',
+] as const;
+
+export const updateNodeInput = z
+  .object({
+    id: nodeId,
+    expectedVersion,
+    operationId,
+    kind: limits.kind.optional(),
+    title: limits.title.optional(),
+    summary: limits.summary.optional(),
+    body: limits.body.optional(),
+    address: limits.address.optional(),
+    topics: limits.topics.optional(),
+    lat: limits.lat.optional(),
+    lon: limits.lon.optional(),
+    startsAt: limits.startsAt.optional(),
+    endsAt: limits.endsAt.optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (!EDITABLE_NODE_FIELDS.some((f) => v[f] !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['_'], message: 'Keine Änderung angegeben.' });
+    }
+    endsNotBeforeStart(v, ctx);
+  });
+
+export type UpdateNodeInput = z.infer<typeof updateNodeInput>;
+
+export const removeNodeInput = z.object({ id: nodeId, expectedVersion, operationId });
+export type RemoveNodeInput = z.infer<typeof removeNodeInput>;
+
+export const hideNodeInput = z.object({ id: nodeId, hidden: z.boolean() });
+export type HideNodeInput = z.infer<typeof hideNodeInput>;
 
 export interface NodeDTO {
   id: string;
@@ -58,6 +135,20 @@ export interface NodeDTO {
   createdBy: string;
   createdAt: string;
   updatedAt: string;
+}
+
+/** The answer to a removal: the tombstone's id, its final version and where it was. */
+export interface RemovedNodeDTO {
+  id: string;
+  version: number;
+  removedAt: string;
+  lat: number;
+  lon: number;
+}
+
+/** What moderation sees: the node and whether (since when) it is hidden. */
+export interface ModeratedNodeDTO extends NodeDTO {
+  hiddenAt: string | null;
 }
 
 export interface NodeRow {

@@ -1,46 +1,27 @@
-// Node commands: the rules of domain.md for creating (and later editing) Knoten.
+// Node commands: the rules of domain.md for creating, editing, removing and hiding Knoten.
 import { MAX_LIVE_NODES_PER_ACCOUNT } from '@weltgewebe/db/schema';
-import type { AuthIdentity } from '@weltgewebe/infra/kit';
-import { ensureAccount } from '../accounts/provision.ts';
-import { conflict, forbidden } from '../errors.ts';
+import { type AuthIdentity, roleAtLeast } from '@weltgewebe/infra/kit';
+import { type AccountRef, ensureAccount } from '../accounts/provision.ts';
+import { conflict, forbidden, invalid, notFound } from '../errors.ts';
 import { cellsOf } from '../geo/h3-cells.ts';
 import { type Tx, writeEvent } from '../outbox/write-event.ts';
 import type { CoreServices } from '../services.ts';
 import { spinThread } from '../threads/spin.ts';
-import { type CreateNodeInput, type NodeDTO, type NodeRow, toNodeDTO } from './model.ts';
+import {
+  type CreateNodeInput,
+  type HideNodeInput,
+  type ModeratedNodeDTO,
+  type NodeDTO,
+  type NodeRow,
+  type RemovedNodeDTO,
+  type RemoveNodeInput,
+  toNodeDTO,
+  type UpdateNodeInput,
+} from './model.ts';
+import { type Operation, priorResult, recordResult, requestHash } from './operations.ts';
 
 const NODE_COLUMNS = `id, kind, title, summary, body, address, topics, ST_Y(location) AS lat, ST_X(location) AS lon,
   starts_at, ends_at, version, created_by, created_at, updated_at`;
-
-/** Stable hash of a command's content, so a reused operation id with other content is caught. */
-export function requestHash(input: Record<string, unknown>): string {
-  const { operationId: _ignored, ...content } = input;
-  const canonical = JSON.stringify(content, Object.keys(content).sort());
-  return new Bun.CryptoHasher('sha256').update(canonical).digest('hex');
-}
-
-/** Looks up an earlier answer to this operation id (inside the command's transaction). */
-async function priorResult<T>(
-  tx: Tx,
-  operationId: string,
-  accountId: string,
-  command: string,
-  hash: string,
-) {
-  await tx`SELECT pg_advisory_xact_lock(hashtext(${operationId}))`;
-  const [prior] = await tx<
-    { account_id: string; command: string; request_hash: string; result: T }[]
-  >`
-    SELECT account_id, command, request_hash, result FROM operations WHERE operation_id = ${operationId}`;
-  if (!prior) return null;
-  if (prior.account_id !== accountId || prior.command !== command || prior.request_hash !== hash) {
-    throw conflict(
-      'OPERATION_ID_REUSED',
-      'Diese operationId wurde schon für einen anderen Befehl verwendet.',
-    );
-  }
-  return prior.result;
-}
 
 export async function createNode(
   services: CoreServices,
@@ -51,13 +32,13 @@ export async function createNode(
   const hash = requestHash(input);
   return await services.sql.begin(async (tx) => {
     const account = await ensureAccount(tx, identity);
-    const prior = await priorResult<NodeDTO>(
-      tx,
-      input.operationId,
-      account.id,
-      'nodes.create',
+    const op: Operation = {
+      operationId: input.operationId,
+      accountId: account.id,
+      command: 'nodes.create',
       hash,
-    );
+    };
+    const prior = await priorResult<NodeDTO>(tx, op);
     if (prior) return prior;
 
     // Serialise this account's creates so the quota cannot be raced past.
@@ -98,8 +79,8 @@ export async function createNode(
     );
     const node = toNodeDTO(row!);
     await tx`INSERT INTO conversations (node_id) VALUES (${node.id})`;
-    await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id)
-      VALUES (${account.id}, 'node.create', 'node', ${node.id}, ${tx.json({ title: node.title, kind: node.kind })}, ${requestId})`;
+    await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id, occurred_at)
+      VALUES (${account.id}, 'node.create', 'node', ${node.id}, ${tx.json({ title: node.title, kind: node.kind })}, ${requestId}, ${now})`;
     const location = { lat: node.lat, lon: node.lon };
     await writeEvent(
       tx,
@@ -122,8 +103,300 @@ export async function createNode(
       from: account.publicPoint,
       to: location,
     });
-    await tx`INSERT INTO operations (operation_id, account_id, command, request_hash, result)
-      VALUES (${input.operationId}, ${account.id}, 'nodes.create', ${hash}, ${tx.json(node as never)})`;
+    await recordResult(tx, op, node);
     return node;
+  });
+}
+
+interface LockedRow extends NodeRow {
+  removed_at: Date | null;
+  hidden_at: Date | null;
+}
+
+/** Reads the node and holds its row lock until the transaction ends: edits run one at a time. */
+async function lockNode(tx: Tx, id: string): Promise<LockedRow> {
+  const [row] = await tx.unsafe<LockedRow[]>(
+    `SELECT ${NODE_COLUMNS}, removed_at, hidden_at FROM nodes WHERE id = $1 FOR UPDATE`,
+    [id],
+  );
+  if (!row) throw notFound('NODE_NOT_FOUND', 'Diesen Knoten gibt es nicht.');
+  if (row.removed_at) throw notFound('NODE_REMOVED', 'Dieser Knoten wurde entfernt.');
+  return row;
+}
+
+/** domain.md: its creator, weaver+ for nodes of others, admin always. */
+function assertMayEdit(
+  row: LockedRow,
+  account: AccountRef,
+  identity: AuthIdentity,
+  verb: 'ändern' | 'entfernen',
+) {
+  const own = row.created_by === account.id;
+  // A hidden node is not public: to anyone but its creator and admins it does not exist.
+  if (row.hidden_at && !own && !roleAtLeast(identity.role, 'admin')) {
+    throw notFound('NODE_NOT_FOUND', 'Diesen Knoten gibt es nicht.');
+  }
+  if (!own && !roleAtLeast(identity.role, 'weaver')) {
+    throw forbidden(
+      'NODE_NOT_YOURS',
+      `Diesen Knoten hat jemand anderes geknüpft. Ihn zu ${verb} dürfen nur sein Urheber, Weber und Admins – dir fehlt die Rolle Weber.`,
+    );
+  }
+}
+
+function assertVersion(row: LockedRow, expectedVersion: number) {
+  if (row.version !== expectedVersion) {
+    throw conflict(
+      'NODE_VERSION_CONFLICT',
+      `Dieser Knoten wurde inzwischen geändert (du hattest Version ${expectedVersion}, jetzt ist es Version ${row.version}). Sieh dir den aktuellen Stand an und versuche es noch einmal.`,
+      { current: toNodeDTO(row) },
+    );
+  }
+}
+
+interface Editable {
+  kind: NodeDTO['kind'];
+  title: string;
+  summary: string;
+  body: string;
+  address: string;
+  topics: string[];
+  location: { lat: number; lon: number };
+  startsAt: string | null;
+  endsAt: string | null;
+}
+
+const editableOf = (n: NodeDTO): Editable => ({
+  kind: n.kind,
+  title: n.title,
+  summary: n.summary,
+  body: n.body,
+  address: n.address,
+  topics: n.topics,
+  location: { lat: n.lat, lon: n.lon },
+  startsAt: n.startsAt,
+  endsAt: n.endsAt,
+});
+
+const isoOrNull = (v: string | null) => (v === null ? null : new Date(v).toISOString());
+
+/** The node as it would be after the edit (input fields win, times normalised to UTC). */
+function merged(current: Editable, input: UpdateNodeInput): Editable {
+  return {
+    kind: input.kind ?? current.kind,
+    title: input.title ?? current.title,
+    summary: input.summary ?? current.summary,
+    body: input.body ?? current.body,
+    address: input.address ?? current.address,
+    topics: input.topics ?? current.topics,
+    location: { lat: input.lat ?? current.location.lat, lon: input.lon ?? current.location.lon },
+    startsAt: input.startsAt === undefined ? current.startsAt : isoOrNull(input.startsAt),
+    endsAt: input.endsAt === undefined ? current.endsAt : isoOrNull(input.endsAt),
+  };
+}
+
+type Changes = Partial<Record<keyof Editable, { old: unknown; new: unknown }>>;
+
+function changesBetween(before: Editable, after: Editable): Changes {
+  const out: Changes = {};
+  for (const key of Object.keys(before) as (keyof Editable)[]) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) {
+      out[key] = { old: before[key], new: after[key] };
+    }
+  }
+  return out;
+}
+
+/** Rules that span fields and so must hold for the node after the edit, not just the input. */
+function assertConsistent(next: Editable) {
+  if (next.kind === 'event' && !next.startsAt) {
+    throw invalid({ startsAt: ['Eine Veranstaltung braucht einen Beginn.'] });
+  }
+  if (next.startsAt && next.endsAt && Date.parse(next.endsAt) < Date.parse(next.startsAt)) {
+    throw invalid({ endsAt: ['Das Ende liegt vor dem Beginn.'] });
+  }
+}
+
+export async function updateNode(
+  services: CoreServices,
+  identity: AuthIdentity,
+  input: UpdateNodeInput,
+  requestId: string,
+): Promise<NodeDTO> {
+  const hash = requestHash(input);
+  return await services.sql.begin(async (tx) => {
+    const account = await ensureAccount(tx, identity);
+    const op: Operation = {
+      operationId: input.operationId,
+      accountId: account.id,
+      command: 'nodes.update',
+      hash,
+    };
+    const prior = await priorResult<NodeDTO>(tx, op);
+    if (prior) return prior;
+
+    const row = await lockNode(tx, input.id);
+    assertMayEdit(row, account, identity, 'ändern');
+    assertVersion(row, input.expectedVersion);
+    const current = toNodeDTO(row);
+    const before = editableOf(current);
+    const after = merged(before, input);
+    assertConsistent(after);
+    const changes = changesBetween(before, after);
+    const changed = Object.keys(changes);
+    if (changed.length === 0) {
+      // Nothing differs: no new version, no audit row, no event — but the same answer on repeat.
+      await recordResult(tx, op, current);
+      return current;
+    }
+
+    const now = services.now();
+    const cells = cellsOf(after.location.lat, after.location.lon);
+    const [updated] = await tx.unsafe<NodeRow[]>(
+      `UPDATE nodes SET kind = $2, title = $3, summary = $4, body = $5, address = $6, topics = $7,
+         location = ST_SetSRID(ST_MakePoint($8, $9), 4326), h3_r3 = $10, h3_r5 = $11, h3_r7 = $12, h3_r9 = $13,
+         starts_at = $14, ends_at = $15, version = version + 1, updated_at = $16
+       WHERE id = $1
+       RETURNING ${NODE_COLUMNS}`,
+      [
+        input.id,
+        after.kind,
+        after.title,
+        after.summary,
+        after.body,
+        after.address,
+        after.topics as never,
+        after.location.lon,
+        after.location.lat,
+        String(cells.r3),
+        String(cells.r5),
+        String(cells.r7),
+        String(cells.r9),
+        after.startsAt,
+        after.endsAt,
+        now,
+      ],
+    );
+    const node = toNodeDTO(updated!);
+    const audit = { ...changes, version: { old: current.version, new: node.version } };
+    await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id, occurred_at)
+      VALUES (${account.id}, 'node.update', 'node', ${node.id}, ${tx.json(audit as never)}, ${requestId}, ${now})`;
+    await writeEvent(
+      tx,
+      'node.updated',
+      { actorId: account.id, aggregateId: node.id, version: node.version, occurredAt: now },
+      {
+        id: node.id,
+        kind: node.kind,
+        title: node.title,
+        topics: node.topics,
+        location: { lat: node.lat, lon: node.lon },
+        previousLocation: before.location,
+        version: node.version,
+        changed,
+      },
+    );
+    await recordResult(tx, op, node);
+    return node;
+  });
+}
+
+export async function removeNode(
+  services: CoreServices,
+  identity: AuthIdentity,
+  input: RemoveNodeInput,
+  requestId: string,
+): Promise<RemovedNodeDTO> {
+  const hash = requestHash(input);
+  return await services.sql.begin(async (tx) => {
+    const account = await ensureAccount(tx, identity);
+    const op: Operation = {
+      operationId: input.operationId,
+      accountId: account.id,
+      command: 'nodes.remove',
+      hash,
+    };
+    const prior = await priorResult<RemovedNodeDTO>(tx, op);
+    if (prior) return prior;
+
+    const row = await lockNode(tx, input.id);
+    assertMayEdit(row, account, identity, 'entfernen');
+    assertVersion(row, input.expectedVersion);
+    const now = services.now();
+    // A tombstone: the row stays for audit; every read filters on removed_at.
+    const [removed] = await tx<{ version: number }[]>`
+      UPDATE nodes SET removed_at = ${now}, version = version + 1, updated_at = ${now}
+      WHERE id = ${input.id} RETURNING version`;
+    const result: RemovedNodeDTO = {
+      id: row.id,
+      version: removed!.version,
+      removedAt: now.toISOString(),
+      lat: row.lat,
+      lon: row.lon,
+    };
+    const audit = {
+      removed: { old: false, new: true },
+      title: { old: row.title, new: row.title },
+      version: { old: row.version, new: result.version },
+    };
+    await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id, occurred_at)
+      VALUES (${account.id}, 'node.remove', 'node', ${row.id}, ${tx.json(audit)}, ${requestId}, ${now})`;
+    await writeEvent(
+      tx,
+      'node.removed',
+      { actorId: account.id, aggregateId: row.id, version: result.version, occurredAt: now },
+      { id: row.id, location: { lat: row.lat, lon: row.lon }, version: result.version },
+    );
+    await recordResult(tx, op, result);
+    return result;
+  });
+}
+
+/** Moderation (admin): hides or shows a node. Hidden nodes leave tiles, lists and search. */
+export async function hideNode(
+  services: CoreServices,
+  identity: AuthIdentity,
+  input: HideNodeInput,
+  requestId: string,
+): Promise<ModeratedNodeDTO> {
+  return await services.sql.begin(async (tx) => {
+    const account = await ensureAccount(tx, identity);
+    const row = await lockNode(tx, input.id);
+    if ((row.hidden_at !== null) === input.hidden) {
+      return { ...toNodeDTO(row), hiddenAt: row.hidden_at?.toISOString() ?? null };
+    }
+    const now = services.now();
+    const hiddenAt = input.hidden ? now : null;
+    const [updated] = await tx.unsafe<LockedRow[]>(
+      `UPDATE nodes SET hidden_at = $2, version = version + 1, updated_at = $3 WHERE id = $1
+       RETURNING ${NODE_COLUMNS}, removed_at, hidden_at`,
+      [input.id, hiddenAt, now],
+    );
+    const node = toNodeDTO(updated!);
+    const audit = {
+      hidden: { old: !input.hidden, new: input.hidden },
+      version: { old: row.version, new: node.version },
+    };
+    await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id, occurred_at)
+      VALUES (${account.id}, ${input.hidden ? 'node.hide' : 'node.unhide'}, 'node', ${node.id}, ${tx.json(audit)}, ${requestId}, ${now})`;
+    // No event of its own in domain.md: an update whose `changed` says `hidden` lets every
+    // consumer (tile caches, rollups) re-read the node at its place.
+    const location = { lat: node.lat, lon: node.lon };
+    await writeEvent(
+      tx,
+      'node.updated',
+      { actorId: account.id, aggregateId: node.id, version: node.version, occurredAt: now },
+      {
+        id: node.id,
+        kind: node.kind,
+        title: node.title,
+        topics: node.topics,
+        location,
+        previousLocation: location,
+        version: node.version,
+        changed: ['hidden'],
+      },
+    );
+    return { ...node, hiddenAt: updated!.hidden_at?.toISOString() ?? null };
   });
 }
