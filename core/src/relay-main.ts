@@ -23,6 +23,10 @@ const relay = new OutboxRelay({
   onPublished: (n) => published.inc(n),
 });
 await relay.start();
+// Back from an outage: publish what piled up now, not after the current backoff.
+void (async () => {
+  for await (const status of nc.status()) if (status.type === 'reconnect') relay.publishNow();
+})();
 
 const endpoints = serviceEndpoints({
   service: 'relay',

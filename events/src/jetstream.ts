@@ -32,6 +32,14 @@ export interface StreamSettings {
   replicas: number;
 }
 
+// Why two hours: the stream drops a repeated Nats-Msg-Id (= outbox id) only inside this
+// window. The relay repeats a row only when its publish was acknowledged but the commit that
+// marks it published never happened (relay crash, database connection lost); the row is then
+// claimed again as soon as any relay reaches the database: after a database outage, plus at
+// most one backoff (RELAY_MAX_BACKOFF_MS, 30 s) and one publish timeout (5 s). Several relays
+// never hold the same row (FOR UPDATE SKIP LOCKED), so they add no repeats of their own.
+// Two hours thus covers a database outage of nearly two hours; a longer one can let a repeat
+// through to the stream, and the consumers' inboxes (consumer + event id) absorb it there.
 export const DEFAULT_STREAM: StreamSettings = {
   duplicateWindowMs: 2 * 60 * 60 * 1000,
   maxAgeMs: 14 * 24 * 60 * 60 * 1000,
@@ -71,6 +79,9 @@ export async function ensureStream(
   }
 }
 
+/** How long a publish waits for the stream's acknowledgement. */
+export const PUBLISH_TIMEOUT_MS = 5_000;
+
 export interface PublishResult {
   seq: number;
   duplicate: boolean;
@@ -83,7 +94,7 @@ export async function publishEnvelope(
 ): Promise<PublishResult> {
   const ack = await js.publish(subjectFor(envelope.type), JSON.stringify(envelope), {
     msgID: envelope.id,
-    timeout: 5_000,
+    timeout: PUBLISH_TIMEOUT_MS,
   });
   return { seq: ack.seq, duplicate: ack.duplicate };
 }

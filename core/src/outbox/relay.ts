@@ -1,10 +1,21 @@
 // Outbox relay: publishes committed outbox rows to JetStream with Nats-Msg-Id = outbox id.
 // Woken by LISTEN/NOTIFY, with a slow poll as safety net; backs off while NATS is away;
-// safe with several relays (rows are claimed with FOR UPDATE SKIP LOCKED).
+// safe with several relays (rows are claimed with FOR UPDATE SKIP LOCKED, so no two relays
+// ever publish the same row; order across relays is not kept, consumers do not rely on it).
+// A row is repeated only after a publish whose marking commit was lost; the stream's duplicate
+// window (events/src/jetstream.ts explains its size) drops such a repeat.
 import type { Sql } from '@weltgewebe/db/client';
 import type { EventEnvelope } from '@weltgewebe/events/contracts';
-import { type JetStreamClient, publishEnvelope } from '@weltgewebe/events/jetstream';
+import {
+  DEFAULT_STREAM,
+  type JetStreamClient,
+  PUBLISH_TIMEOUT_MS,
+  publishEnvelope,
+} from '@weltgewebe/events/jetstream';
 import type { Logger } from '@weltgewebe/infra/kit';
+
+/** Longest pause between two tries while NATS is away. */
+export const RELAY_MAX_BACKOFF_MS = 30_000;
 
 export interface RelayOptions {
   sql: Sql;
@@ -13,6 +24,8 @@ export interface RelayOptions {
   batchSize?: number;
   pollIntervalMs?: number;
   maxBackoffMs?: number;
+  /** The stream's duplicate window; the relay refuses a backoff that could outlast it. */
+  duplicateWindowMs?: number;
   onPublished?: (count: number) => void;
 }
 
@@ -24,7 +37,16 @@ export class OutboxRelay {
   private loopDone: Promise<void> | null = null;
   private unlisten: (() => Promise<void>) | null = null;
 
-  constructor(private readonly opts: RelayOptions) {}
+  constructor(private readonly opts: RelayOptions) {
+    const window = opts.duplicateWindowMs ?? DEFAULT_STREAM.duplicateWindowMs;
+    const worstRetry = (opts.maxBackoffMs ?? RELAY_MAX_BACKOFF_MS) + PUBLISH_TIMEOUT_MS;
+    // A retry must land well inside the window, or a repeat would reach the stream.
+    if (worstRetry * 10 > window) {
+      throw new Error(
+        `relay backoff (${worstRetry} ms) too long for the duplicate window (${window} ms)`,
+      );
+    }
+  }
 
   async start() {
     this.running = true;
@@ -38,6 +60,11 @@ export class OutboxRelay {
     this.poke();
     await this.loopDone;
     await this.unlisten?.();
+  }
+
+  /** Look for rows now (e.g. NATS is back after an outage). */
+  publishNow() {
+    this.poke();
   }
 
   private poke() {
@@ -68,7 +95,7 @@ export class OutboxRelay {
         if (published > 0) this.pending = true; // there may be more
       } catch (error) {
         this.backoffMs = Math.min(
-          this.opts.maxBackoffMs ?? 30_000,
+          this.opts.maxBackoffMs ?? RELAY_MAX_BACKOFF_MS,
           Math.max(200, this.backoffMs * 2),
         );
         this.opts.log.warn('relay publish failed, backing off', {
