@@ -18,6 +18,7 @@ function portsFromEnv() {
     CORE_PORT: 'core',
     OIDC_PORT: 'oidc',
     RELAY_PORT: 'relay',
+    WORKERS_PORT: 'workers',
     PG_PORT: 'postgres',
     NATS_PORT: 'nats',
     NATS_MONITOR_PORT: 'natsMonitor',

@@ -92,6 +92,7 @@ async function e2eTests(resultsDir: string, log: (l: string) => void): Promise<T
     core: await freePort(),
     oidc: await freePort(),
     relay: await freePort(),
+    workers: await freePort(),
     postgres: await freePort(),
     nats: await freePort(),
     natsMonitor: await freePort(),

@@ -1,5 +1,5 @@
 // The whole stack on one machine: PostgreSQL + PostGIS, NATS, the dev OIDC provider, core,
-// relay, edge, web and Caddy in front. `up` runs it on the fixed ports; the browser tests
+// relay, workers, edge, web and Caddy in front. `up` runs it on the fixed ports; the browser tests
 // run it on free ports in a throw-away data directory. Same commands as production.
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ export interface StackPorts {
   core: number;
   oidc: number;
   relay: number;
+  workers: number;
   postgres: number;
   nats: number;
   natsMonitor: number;
@@ -32,6 +33,7 @@ export const DEFAULT_PORTS: StackPorts = {
   core: 3002,
   oidc: 3003,
   relay: 3004,
+  workers: 3005,
   postgres: 54329,
   nats: 4223,
   natsMonitor: 8223,
@@ -185,6 +187,16 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
         CORE_DATABASE_URL: pg.url(undefined, 'weltgewebe_core'),
       },
       `http://127.0.0.1:${ports.relay}/health/ready`,
+    );
+    await start(
+      'workers',
+      [bun, 'core/src/workers/main.ts'],
+      {
+        ...common,
+        WORKERS_PORT: String(ports.workers),
+        CORE_DATABASE_URL: pg.url(undefined, 'weltgewebe_core'),
+      },
+      `http://127.0.0.1:${ports.workers}/health/ready`,
     );
     await start(
       'edge',
