@@ -1,9 +1,17 @@
 // The core's root router. Other services import `type CoreRouter` only.
+import { accountRouter } from './accounts/router.ts';
+import { messageRouter } from './messages/router.ts';
 import { nodeRouter } from './nodes/router.ts';
+import { notificationRouter } from './notifications/router.ts';
+import { threadRouter } from './threads/router.ts';
 import { router } from './trpc.ts';
 
 export const coreRouter = router({
+  accounts: accountRouter,
+  messages: messageRouter,
   nodes: nodeRouter,
+  notifications: notificationRouter,
+  threads: threadRouter,
 });
 
 export type CoreRouter = typeof coreRouter;

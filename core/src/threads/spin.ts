@@ -23,6 +23,9 @@ export async function spinThread(
   },
 ): Promise<SpinResult> {
   const expiresAt = new Date(args.now.getTime() + THREAD_LIFETIME_HOURS * 3_600_000);
+  // Two spins of the same thread at once would both try to insert; take turns.
+  await tx`SELECT pg_advisory_xact_lock(hashtext('threads.spin'),
+    hashtext(${`${args.accountId}:${args.nodeId}:${args.kind}`}))`;
   // A thread past its time but not yet swept is over: close it so the new one may start.
   await tx`UPDATE threads SET expired_at = expires_at
     WHERE account_id = ${args.accountId} AND node_id = ${args.nodeId} AND kind = ${args.kind}

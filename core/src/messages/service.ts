@@ -1,0 +1,120 @@
+// Message commands: posting to a node's conversation (idempotent per author and key; spins
+// or renews a conversation thread) and retracting (own messages, or any as admin).
+import { type AuthIdentity, roleAtLeast } from '@weltgewebe/infra/kit';
+import { ensureAccount } from '../accounts/provision.ts';
+import { conflict, forbidden, notFound } from '../errors.ts';
+import { writeEvent } from '../outbox/write-event.ts';
+import type { CoreServices } from '../services.ts';
+import { liveNodeLocation } from '../threads/service.ts';
+import { spinThread } from '../threads/spin.ts';
+import {
+  MESSAGE_COLUMNS,
+  type MessageDTO,
+  type MessageRow,
+  type PostMessageInput,
+  type RetractMessageInput,
+  toMessageDTO,
+} from './model.ts';
+
+export async function postMessage(
+  services: CoreServices,
+  identity: AuthIdentity,
+  input: PostMessageInput,
+): Promise<MessageDTO> {
+  return await services.sql.begin(async (tx) => {
+    const author = await ensureAccount(tx, identity);
+    // The same key twice at once: the second waits and then finds the first.
+    await tx`SELECT pg_advisory_xact_lock(hashtext('messages.post'),
+      hashtext(${`${author.id}:${input.idempotencyKey}`}))`;
+    const [prior] = await tx.unsafe<MessageRow[]>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE author_id = $1 AND idempotency_key = $2`,
+      [author.id, input.idempotencyKey],
+    );
+    if (prior) {
+      const sameContent =
+        prior.node_id === input.nodeId &&
+        (prior.retracted_at !== null || prior.body === input.body);
+      if (!sameContent) {
+        throw conflict(
+          'IDEMPOTENCY_KEY_REUSED',
+          'Dieser idempotencyKey gehört schon zu einem anderen Beitrag.',
+        );
+      }
+      return toMessageDTO(prior);
+    }
+
+    const to = await liveNodeLocation(tx, input.nodeId);
+    const now = services.now();
+    // Seeded or older nodes may lack their conversation row; every node has exactly one.
+    await tx`INSERT INTO conversations (node_id) VALUES (${input.nodeId}) ON CONFLICT (node_id) DO NOTHING`;
+    const [row] = await tx.unsafe<MessageRow[]>(
+      `INSERT INTO messages (conversation_id, node_id, author_id, author_name, body, idempotency_key, created_at)
+       SELECT c.id, c.node_id, $2, $3, $4, $5, $6 FROM conversations c WHERE c.node_id = $1
+       RETURNING ${MESSAGE_COLUMNS}`,
+      [input.nodeId, author.id, author.displayName, input.body, input.idempotencyKey, now],
+    );
+    const message = toMessageDTO(row!);
+    await writeEvent(
+      tx,
+      'message.posted',
+      { actorId: author.id, aggregateId: message.id, version: 1, occurredAt: now },
+      {
+        messageId: message.id,
+        nodeId: message.nodeId,
+        authorId: author.id,
+        authorName: message.authorName,
+        body: input.body,
+        createdAt: message.createdAt,
+      },
+    );
+    await spinThread(tx, {
+      accountId: author.id,
+      nodeId: input.nodeId,
+      kind: 'conversation',
+      now,
+      from: author.publicPoint,
+      to,
+    });
+    return message;
+  });
+}
+
+export async function retractMessage(
+  services: CoreServices,
+  identity: AuthIdentity,
+  input: RetractMessageInput,
+  requestId: string,
+): Promise<MessageDTO> {
+  return await services.sql.begin(async (tx) => {
+    const actor = await ensureAccount(tx, identity);
+    const [message] = await tx.unsafe<MessageRow[]>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1 FOR UPDATE`,
+      [input.messageId],
+    );
+    if (!message) throw notFound('MESSAGE_NOT_FOUND', 'Diesen Beitrag gibt es nicht.');
+    const own = message.author_id === actor.id;
+    if (!own && !roleAtLeast(identity.role, 'admin')) {
+      throw forbidden(
+        'NOT_MESSAGE_AUTHOR',
+        'Du kannst nur deine eigenen Beiträge zurückziehen (oder als Admin).',
+      );
+    }
+    if (message.retracted_at !== null) return toMessageDTO(message);
+
+    const now = services.now();
+    const [row] = await tx.unsafe<MessageRow[]>(
+      `UPDATE messages SET body = '', retracted_at = $2 WHERE id = $1 RETURNING ${MESSAGE_COLUMNS}`,
+      [message.id, now],
+    );
+    await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id)
+      VALUES (${actor.id}, 'message.retract', 'message', ${message.id},
+              ${tx.json({ byAuthor: own })}, ${requestId})`;
+    await writeEvent(
+      tx,
+      'message.retracted',
+      { actorId: actor.id, aggregateId: message.id, version: 2, occurredAt: now },
+      { messageId: message.id, nodeId: message.node_id },
+    );
+    return toMessageDTO(row!);
+  });
+}

@@ -1,0 +1,36 @@
+// A tRPC caller on an inner context for tests that need many distinct people: the dev OIDC
+// provider has three demo users, so other identities are given as plain values here. Same
+// procedures, middlewares, database and log sink as the HTTP path; only the JWT check is skipped.
+import type { AuthIdentity, Role } from '@weltgewebe/infra/kit';
+import { createLogger } from '@weltgewebe/infra/kit';
+import { coreRouter } from '../router.ts';
+import { createCallerFactory } from '../trpc.ts';
+import type { CoreHarness } from './core-harness.ts';
+
+const createCaller = createCallerFactory(coreRouter);
+
+export interface InnerCallerOptions {
+  role?: Role;
+  name?: string;
+  /** Clock of this caller's services (thread lifetimes without waiting a week). */
+  now?: () => Date;
+}
+
+export function innerCallerAs(h: CoreHarness, subject: string, options: InnerCallerOptions = {}) {
+  const role = options.role ?? 'reader';
+  const identity: AuthIdentity = {
+    subject,
+    name: options.name ?? `Person ${subject.slice(0, 8)}`,
+    roles: [role],
+    role,
+    token: '',
+  };
+  const log = createLogger('core', { sink: (l) => h.logLines.push(l), level: 'debug' });
+  const requestId = crypto.randomUUID();
+  return createCaller({
+    requestId,
+    identity,
+    services: { sql: h.sql, log, now: options.now ?? (() => new Date()) },
+    log: log.child({ request_id: requestId }),
+  });
+}
