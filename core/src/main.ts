@@ -14,7 +14,7 @@ const verifier = createJwtVerifier({
 });
 const metrics = createServiceMetrics('core');
 const handler = createCoreFetch({
-  services: { sql, log, now: () => new Date() },
+  services: { sql, log, now: () => new Date(), commandsPerMinute: env.COMMANDS_PER_MINUTE },
   verifier,
   metrics,
   checks: { database: () => sql`SELECT 1`, oidc: verifier.ready },

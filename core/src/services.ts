@@ -7,4 +7,6 @@ export interface CoreServices {
   log: Logger;
   /** Clock, injectable so thread lifetimes can be tested without waiting a week. */
   now: () => Date;
+  /** Commands per account and minute (COMMANDS_PER_MINUTE); 60 when not set. */
+  commandsPerMinute?: number;
 }

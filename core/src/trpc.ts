@@ -4,6 +4,7 @@ import { initTRPC } from '@trpc/server';
 import type { AuthIdentity, Logger, Role } from '@weltgewebe/infra/kit';
 import { formatApiError, roleAtLeast } from '@weltgewebe/infra/kit';
 import { forbidden, unauthorized } from './errors.ts';
+import { enforceCommandLimit } from './rate-limit/command-limit.ts';
 import type { CoreServices } from './services.ts';
 
 export interface CoreContext {
@@ -24,8 +25,10 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure;
 
-export const authedProcedure = t.procedure.use(({ ctx, next }) => {
+export const authedProcedure = t.procedure.use(async ({ ctx, next, type }) => {
   if (!ctx.identity) throw unauthorized();
+  // Every command (mutation) of a signed-in account counts against its per-minute limit.
+  if (type === 'mutation') await enforceCommandLimit(ctx.services, ctx.identity.subject);
   return next({ ctx: { ...ctx, identity: ctx.identity } });
 });
 
