@@ -102,6 +102,16 @@ export function createEdge(deps: EdgeDeps) {
         if (error.code === 'INTERNAL_SERVER_ERROR')
           log.error('procedure failed', { path, error: error.cause ?? error });
       },
+      // A command over the core's per-account limit: HTTP 429 (tRPC's own status) plus
+      // the Retry-After the core put into the error's details.
+      responseMeta: ({ errors }) => {
+        const seconds = errors
+          .map((e) => (e instanceof ApiError ? e.details?.retryAfterSeconds : undefined))
+          .find((s): s is number => typeof s === 'number' && s > 0);
+        return seconds
+          ? { headers: new Headers({ 'retry-after': String(Math.ceil(seconds)) }) }
+          : {};
+      },
     });
   };
 
