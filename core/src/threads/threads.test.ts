@@ -26,6 +26,30 @@ afterAll(async () => {
 
 const HOUR = 3_600_000;
 
+/**
+ * Runs two commands so that they truly overlap: the outbox is held, so the first stops at its
+ * event (its row written, not committed) while the second starts; then both may finish.
+ */
+async function overlapping<A, B>(first: () => Promise<A>, second: () => Promise<B>) {
+  let release!: () => void;
+  let held!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const isHeld = new Promise<void>((r) => (held = r));
+  const holder = h.sql.begin(async (tx) => {
+    await tx`LOCK TABLE outbox IN EXCLUSIVE MODE`;
+    held();
+    await gate;
+  });
+  await isHeld;
+  const a = first();
+  await Bun.sleep(150);
+  const b = second();
+  await Bun.sleep(150);
+  release();
+  await holder;
+  return (await Promise.all([a, b])) as [A, B];
+}
+
 const threadEvents = (threadId: string) =>
   h.sql<{ subject: string; envelope: { data: Record<string, unknown> } }[]>`
     SELECT subject, envelope FROM outbox WHERE envelope->>'aggregateId' = ${threadId} ORDER BY seq`;
@@ -67,13 +91,15 @@ describe('threads.spin', () => {
     expect((await threadEvents(today.id))[0]!.envelope.data.from).toBeNull();
   });
 
-  test('concurrent spins of the same thread give one living thread', async () => {
+  test('two overlapping spins of the same thread: one spun, one renewed', async () => {
     const caller = innerCallerAs(h, `threads-${crypto.randomUUID()}`);
-    const results = await Promise.all(
-      Array.from({ length: 5 }, () => caller.threads.spin({ nodeId, kind: 'participation' })),
+    await caller.accounts.me(); // provisioned beforehand: no account.registered in the way
+    const [first, second] = await overlapping(
+      () => caller.threads.spin({ nodeId, kind: 'participation' }),
+      () => caller.threads.spin({ nodeId, kind: 'participation' }),
     );
-    expect(new Set(results.map((r) => r.id)).size).toBe(1);
-    expect(results.filter((r) => !r.renewed).length).toBe(1);
+    expect(second.id).toBe(first.id);
+    expect([first.renewed, second.renewed]).toEqual([false, true]);
   });
 
   test('refusals: unknown node NOT_FOUND, other kinds BAD_REQUEST, no token UNAUTHORIZED', async () => {
