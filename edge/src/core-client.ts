@@ -5,7 +5,8 @@ import type { CoreRouter } from '@weltgewebe/core/router';
 import { ApiError, type ApiErrorData } from '@weltgewebe/infra/kit';
 
 export interface ForwardContext {
-  token: string;
+  /** The caller's access token; null for public reads the core answers for everyone. */
+  token: string | null;
   requestId: string;
   traceparent?: string | null;
 }
@@ -21,7 +22,7 @@ export function createCoreClient(
         httpLink({
           url: `${baseUrl.replace(/\/$/, '')}/trpc`,
           headers: () => ({
-            authorization: `Bearer ${fwd.token}`,
+            ...(fwd.token ? { authorization: `Bearer ${fwd.token}` } : {}),
             'x-request-id': fwd.requestId,
             ...(fwd.traceparent ? { traceparent: fwd.traceparent } : {}),
           }),

@@ -5,6 +5,7 @@ import { nodeRouter } from './nodes/router.ts';
 import { notificationRouter } from './notifications/router.ts';
 import { threadRouter } from './threads/router.ts';
 import { router } from './trpc.ts';
+import { weaveryRouter } from './weaveries/router.ts';
 
 export const edgeRouter = router({
   accounts: accountRouter,
@@ -12,6 +13,7 @@ export const edgeRouter = router({
   nodes: nodeRouter,
   notifications: notificationRouter,
   threads: threadRouter,
+  weaveries: weaveryRouter,
 });
 
 export type EdgeRouter = typeof edgeRouter;

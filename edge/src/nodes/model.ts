@@ -1,4 +1,4 @@
-// Read models of nodes at the edge: inputs and list DTOs.
+// Read models of nodes at the edge: inputs, list and detail DTOs.
 import { NODE_KINDS } from '@weltgewebe/db/schema';
 import { z } from 'zod';
 
@@ -36,4 +36,13 @@ export interface NodeListItem {
   version: number;
   createdAt: string;
   updatedAt: string;
+}
+
+export const nodeByIdInput = z.object({ id: z.string().uuid('Ungültige Knoten-ID.') });
+
+/** One node as its detail page shows it: the list fields, its body, creator and live threads. */
+export interface NodeDetail extends NodeListItem {
+  body: string;
+  createdBy: string;
+  liveThreads: number;
 }

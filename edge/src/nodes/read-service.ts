@@ -1,6 +1,7 @@
 // Node reads straight from PostgreSQL with the read-only role.
 import type { Sql } from '@weltgewebe/db/client';
-import type { InBBoxInput, NodeListItem } from './model.ts';
+import { ApiError } from '@weltgewebe/infra/kit';
+import type { InBBoxInput, NodeDetail, NodeListItem } from './model.ts';
 
 interface Row {
   seq: string;
@@ -60,4 +61,58 @@ export async function nodesInBBox(sql: Sql, input: InBBoxInput) {
     updatedAt: r.updated_at.toISOString(),
   }));
   return { items, nextCursor: rows.length > input.limit ? page[page.length - 1]!.seq : null };
+}
+
+interface DetailRow extends Omit<Row, 'seq'> {
+  body: string;
+  created_by: string;
+  removed_at: Date | null;
+  hidden_at: Date | null;
+  live_threads: number;
+}
+
+/** One live node with its body and live thread count; removed or hidden nodes are not found. */
+export async function nodeById(sql: Sql, id: string, now = new Date()): Promise<NodeDetail> {
+  const [r] = await sql<DetailRow[]>`
+    SELECT n.id, n.kind, n.title, n.summary, n.body, n.address, n.topics,
+           ST_Y(n.location) AS lat, ST_X(n.location) AS lon, n.starts_at, n.ends_at, n.version,
+           n.created_by, n.created_at, n.updated_at, n.removed_at, n.hidden_at,
+           (SELECT count(*)::int FROM threads t
+             WHERE t.node_id = n.id AND t.expired_at IS NULL AND t.expires_at > ${now}) AS live_threads
+    FROM nodes n WHERE n.id = ${id}`;
+  if (!r || r.hidden_at)
+    throw new ApiError('NODE_NOT_FOUND', 'NOT_FOUND', 'Diesen Knoten gibt es nicht.');
+  if (r.removed_at)
+    throw new ApiError('NODE_REMOVED', 'NOT_FOUND', 'Dieser Knoten wurde entfernt.');
+  return {
+    id: r.id,
+    kind: r.kind,
+    title: r.title,
+    summary: r.summary,
+    body: r.body,
+    address: r.address,
+    topics: r.topics,
+    lat: r.lat,
+    lon: r.lon,
+    startsAt: r.starts_at?.toISOString() ?? null,
+    endsAt: r.ends_at?.toISOString() ?? null,
+    version: r.version,
+    createdBy: r.created_by,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    liveThreads: r.live_threads,
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Where a node is now (removed or not), or null; lets a command drop the tiles it leaves. */
+export async function nodeLocation(
+  sql: Sql,
+  id: unknown,
+): Promise<{ lat: number; lon: number } | null> {
+  if (typeof id !== 'string' || !UUID.test(id)) return null;
+  const [r] = await sql<{ lat: number; lon: number }[]>`
+    SELECT ST_Y(location) AS lat, ST_X(location) AS lon FROM nodes WHERE id = ${id}`;
+  return r ?? null;
 }
