@@ -4,6 +4,7 @@ import { createPool } from '@weltgewebe/db/client';
 import { connectNats, ensureStream, jetstream } from '@weltgewebe/events/jetstream';
 import { createLogger, createServiceMetrics, serviceEndpoints } from '@weltgewebe/infra/kit';
 import { CORE_VERSION, loadCoreEnv } from '../env.ts';
+import { rebuildRollups } from './hex-rollup.ts';
 import { startWorkers } from './workers.ts';
 
 const env = loadCoreEnv();
@@ -12,6 +13,13 @@ const sql = createPool(env.CORE_DATABASE_URL, { applicationName: 'workers', max:
 const nc = await connectNats(env.NATS_URL, 'weltgewebe-workers');
 await ensureStream(nc);
 const metrics = createServiceMetrics('workers');
+// Rollups that were never built (first start on a database with nodes, or after a seed that
+// wrote no events) are built once from the tables; after that, events keep them.
+const [check] = await sql<{ unbuilt: boolean }[]>`
+  SELECT NOT EXISTS (SELECT 1 FROM h3_rollup_members)
+     AND EXISTS (SELECT 1 FROM nodes WHERE removed_at IS NULL AND hidden_at IS NULL) AS unbuilt`;
+if (check?.unbuilt)
+  log.info('h3 rollups built from the tables', { ...(await rebuildRollups(sql)) });
 const workers = await startWorkers({
   sql,
   nc,
