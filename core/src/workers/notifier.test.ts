@@ -9,7 +9,6 @@ import { createLogger } from '@weltgewebe/infra/kit';
 import { SMTPServer } from 'smtp-server';
 import { writeEvent } from '../outbox/write-event.ts';
 import { type CoreHarness, startCoreHarness } from '../testing/core-harness.ts';
-import { spinThread } from '../threads/spin.ts';
 import { EventWorker, type Outcome } from './event-worker.ts';
 import { NotificationMailer, notifierHandler } from './notifier.ts';
 import { consumerDrained, outboxPublished, purgeStream, waitFor } from './worker-testing.ts';
@@ -141,17 +140,13 @@ describe('notifier', () => {
     expect(email!.email).toBe('weaver@weltgewebe.test');
 
     const readerId = await accountId('demo-reader');
-    await postMessage(node.id, readerId, 'Ich bringe am Samstag meinen Toaster mit.');
-    await h.sql.begin((tx) =>
-      spinThread(tx, {
-        accountId: readerId,
-        nodeId: node.id,
-        kind: 'participation',
-        now: new Date(),
-        from: null,
-        to: { lat: 53.55, lon: 9.93 },
-      }),
-    );
+    // The real commands: a message (which also spins a conversation thread) and an "I'm in".
+    await reader.messages.post.mutate({
+      nodeId: node.id,
+      body: 'Ich bringe am Samstag meinen Toaster mit.',
+      idempotencyKey: crypto.randomUUID(),
+    });
+    await reader.threads.spin.mutate({ nodeId: node.id });
     await outboxPublished(h.sql);
 
     const outcomes: Record<string, number> = {};
@@ -173,6 +168,9 @@ describe('notifier', () => {
     );
     expect(rows[1]!.text).toBe('Rike Reader macht bei „Repair-Café Ottensen“ mit.');
     expect(rows.every((r) => r.emailed_at !== null)).toBe(true);
+    const inApp = await weaver.notifications.list.query();
+    expect(inApp.unread).toBe(2);
+    expect(inApp.items.map((n) => n.text).sort()).toEqual(rows.map((r) => r.text).sort());
     expect(await h.sql`SELECT 1 FROM notifications WHERE account_id = ${readerId}`).toHaveLength(0);
     expect(mails).toHaveLength(2);
     expect(mails.every((m) => m.to.join() === 'weaver@weltgewebe.test')).toBe(true);
