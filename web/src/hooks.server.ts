@@ -2,11 +2,12 @@
 import type { Handle, HandleServerError } from '@sveltejs/kit';
 import { env } from '$lib/server/env';
 import { errorFields, log } from '$lib/server/log';
+import { httpDuration } from '$lib/server/metrics';
 import { resolveSession, userFromOutcome } from '$lib/server/session';
 
 // Paths that never look at the session (health probes are polled often and must stay cheap).
 const sessionless =
-  /^\/(health\/|version$|basemap\/|auth\/(login|callback|logout|refresh)$|favicon|manifest)/;
+  /^\/(health\/|version$|metrics$|basemap\/|auth\/(login|callback|logout|refresh)$|favicon|manifest)/;
 
 function requestIdFrom(request: Request): string {
   const incoming = request.headers.get('x-request-id');
@@ -30,6 +31,10 @@ export const handle: Handle = async ({ event, resolve }) => {
   } catch {
     // Some responses (e.g. proxied fetches) have immutable headers; the log line still has the id.
   }
+  httpDuration.observe(
+    { method: event.request.method, route: event.route.id ?? 'unmatched', status: String(response.status) },
+    (performance.now() - started) / 1000,
+  );
   log('info', 'request', {
     request_id: requestId,
     method: event.request.method,
