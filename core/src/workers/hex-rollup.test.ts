@@ -9,7 +9,6 @@ import {
 import { createLogger } from '@weltgewebe/infra/kit';
 import { cellToBoundary } from 'h3-js';
 import { cellsOf } from '../geo/h3-cells.ts';
-import { writeEvent } from '../outbox/write-event.ts';
 import { type CoreHarness, startCoreHarness } from '../testing/core-harness.ts';
 import { EventWorker, type Outcome, processEnvelope } from './event-worker.ts';
 import { boundaryWkt, hexRollupHandler, rebuildRollups } from './hex-rollup.ts';
@@ -39,36 +38,6 @@ const places = [
 ];
 const kinds = ['place', 'resource', 'project'] as const;
 
-/** Moves a node in SQL with its node.updated event, as nodes.update does. */
-async function moveNode(nodeId: string, to: { lat: number; lon: number }) {
-  await h.sql.begin(async (tx) => {
-    const c = cellsOf(to.lat, to.lon);
-    const [n] = await tx<
-      { kind: 'place'; title: string; lat: number; lon: number; version: number }[]
-    >`
-      UPDATE nodes SET location = ST_SetSRID(ST_MakePoint(${to.lon}, ${to.lat}), 4326),
-        h3_r3 = ${String(c.r3)}, h3_r5 = ${String(c.r5)}, h3_r7 = ${String(c.r7)}, h3_r9 = ${String(c.r9)},
-        version = version + 1
-      FROM (SELECT ST_Y(location) AS lat, ST_X(location) AS lon FROM nodes WHERE id = ${nodeId}) old
-      WHERE id = ${nodeId} RETURNING kind, title, old.lat, old.lon, version`;
-    await writeEvent(
-      tx,
-      'node.updated',
-      { actorId: null, aggregateId: nodeId, version: n!.version },
-      {
-        id: nodeId,
-        kind: n!.kind,
-        title: n!.title,
-        topics: [],
-        location: to,
-        version: n!.version,
-        previousLocation: { lat: n!.lat, lon: n!.lon },
-        changed: ['location'],
-      },
-    );
-  });
-}
-
 describe('hex-rollup', () => {
   test('a worker killed mid-batch and restarted counts every node, thread and account exactly once', async () => {
     const weaver = await h.clientAs('weaver');
@@ -84,49 +53,27 @@ describe('hex-rollup', () => {
       });
       ids.push(node.id);
     }
-    // A move between cells, a removal and a moderation hide, each with its event.
-    await moveNode(ids[0]!, places[2]!);
-    await h.sql.begin(async (tx) => {
-      await tx`UPDATE nodes SET removed_at = now(), version = version + 1 WHERE id = ${ids[1]!}`;
-      await writeEvent(
-        tx,
-        'node.removed',
-        { actorId: null, aggregateId: ids[1]!, version: 2 },
-        { id: ids[1]!, location: places[1]!, version: 2 },
-      );
-      await tx`UPDATE nodes SET hidden_at = now(), version = version + 1 WHERE id = ${ids[2]!}`;
-      await writeEvent(
-        tx,
-        'node.updated',
-        { actorId: null, aggregateId: ids[2]!, version: 2 },
-        {
-          id: ids[2]!,
-          kind: 'project',
-          title: 'Knoten 2',
-          topics: [],
-          location: places[2]!,
-          version: 2,
-          previousLocation: places[2]!,
-          changed: ['hidden'],
-        },
-      );
-      // One Garnrolle on the map (exact) in Berlin.
-      const [acc] = await tx<{ id: string }[]>`
-        UPDATE accounts SET map_state = 'exact',
-          public_point = ST_SetSRID(ST_MakePoint(${places[2]!.lon}, ${places[2]!.lat}), 4326)
-        WHERE subject = 'demo-reader' RETURNING id`;
-      await writeEvent(
-        tx,
-        'account.located',
-        { actorId: acc!.id, aggregateId: acc!.id, version: 2 },
-        {
-          accountId: acc!.id,
-          mapState: 'exact',
-          publicPoint: places[2]!,
-          previousPublicPoint: null,
-        },
-      );
+    // The real commands: a move to another city with a change of kind, a removal, a
+    // moderation hide, Garnrollen placed (radius), moved, and placed then hidden again.
+    const admin = await h.clientAs('admin');
+    await weaver.nodes.update.mutate({
+      id: ids[1]!,
+      expectedVersion: 1,
+      operationId: crypto.randomUUID(),
+      kind: 'project',
+      ...places[3]!,
     });
+    await weaver.nodes.remove.mutate({
+      id: ids[2]!,
+      expectedVersion: 1,
+      operationId: crypto.randomUUID(),
+    });
+    await admin.nodes.hide.mutate({ id: ids[4]!, hidden: true });
+    await reader.accounts.setLocation.mutate({ mapState: 'radius', radiusM: 500, ...places[2]! });
+    await reader.accounts.setLocation.mutate({ mapState: 'exact', ...places[3]! });
+    await weaver.accounts.setLocation.mutate({ mapState: 'exact', ...places[0]! });
+    await admin.accounts.setLocation.mutate({ mapState: 'exact', ...places[1]! });
+    await admin.accounts.hide.mutate();
     await outboxPublished(h.sql);
 
     const durable = `hex-rollup-${crypto.randomUUID().slice(0, 8)}`;
@@ -185,11 +132,18 @@ describe('hex-rollup', () => {
     const stored = await storedRollups(h.sql);
     const recount = await recountRollups(h.sql);
     expect(stored).toEqual(recount);
-    // Spot checks a person would notice: 22 live nodes (24 − removed − hidden) and one Garnrolle.
+    // What a person would notice: 22 live nodes (24 − removed − hidden), two Garnrollen on
+    // the map (the third hid again), and the moved node counted in München as a project.
     const r3 = stored.filter((r) => r.resolution === 3);
     expect(r3.reduce((s, r) => s + r.nodes, 0)).toBe(22);
-    expect(r3.reduce((s, r) => s + r.accounts, 0)).toBe(1);
+    expect(r3.reduce((s, r) => s + r.accounts, 0)).toBe(2);
     expect(r3.reduce((s, r) => s + r.threads, 0)).toBe(22);
+    const munich = String(cellsOf(places[3]!.lat, places[3]!.lon).r9);
+    expect(stored.find((r) => r.resolution === 9 && r.cell === munich)).toMatchObject({
+      nodes: 7,
+      nodes_project: 3,
+      accounts: 1,
+    });
 
     // A rebuild from the tables agrees with what the events built.
     await rebuildRollups(h.sql);
