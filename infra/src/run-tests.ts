@@ -68,6 +68,8 @@ async function bunTests(resultsDir: string, log: (l: string) => void): Promise<T
       process.execPath,
       'test',
       ...TEST_DIRS.map((d) => `./${d}`),
+      // Hooks start real services; on a busy 2-core machine that can take longer than 5 s.
+      '--timeout=60000',
       '--reporter=junit',
       `--reporter-outfile=${junit}`,
     ],
