@@ -14,6 +14,8 @@ import { Elysia } from 'elysia';
 import { type CallerAuth, identifyCaller, sameOriginAllowed } from './auth/identify.ts';
 import type { CoreClientFactory } from './core-client.ts';
 import { EDGE_VERSION } from './env.ts';
+import { LiveHub } from './live/live-hub.ts';
+import { createRequestGuard, type ProtectionOptions } from './protection/request-guard.ts';
 import { edgeRouter } from './router.ts';
 import { tilesTouchedBy } from './tiles/tile-math.ts';
 import { createTileService } from './tiles/tile-service.ts';
@@ -29,6 +31,8 @@ export interface EdgeDeps {
   allowedOrigins: string[];
   tileCacheBytes: number;
   checks: Record<string, () => Promise<unknown>>;
+  /** Read limit, trusted proxies, body size and deadline; defaults in request-guard.ts. */
+  protection?: Partial<ProtectionOptions>;
 }
 
 const jsonError = (status: number, code: string, message: string, requestId: string) =>
@@ -50,11 +54,14 @@ export function createEdge(deps: EdgeDeps) {
     cacheBytes: deps.tileCacheBytes,
     onRender: (sources, s) => tileRenderSeconds.observe({ sources }, s),
   });
+  const live = new LiveHub();
+  const guard = createRequestGuard(deps.protection);
   const services: EdgeServices = {
     sql: deps.sql,
     core: deps.core,
     log: deps.log,
     authRequiredForRead: deps.authRequiredForRead,
+    live,
     onLocalChange: (source, at) => tiles.cache.invalidate(source, tilesTouchedBy(at.lat, at.lon)),
   };
   const endpoints = serviceEndpoints({
@@ -153,8 +160,12 @@ export function createEdge(deps: EdgeDeps) {
       return jsonError(500, 'INTERNAL', `Interner Fehler (Anfrage ${requestId}).`, requestId);
     });
 
-  /** Request id, access log and timing around every request. */
-  const handle = async (incoming: Request): Promise<Response> => {
+  /**
+   * Request id, protection (read limit, body size, deadline), access log and timing around
+   * every request. `peer` is the socket address (Bun.serve's server.requestIP); in-process
+   * callers (tests) leave it out and count as loopback.
+   */
+  const handle = async (incoming: Request, peer?: string | null): Promise<Response> => {
     const started = performance.now();
     const requestId = requestIdFrom(incoming.headers);
     let request = incoming;
@@ -164,8 +175,14 @@ export function createEdge(deps: EdgeDeps) {
       headers.set('x-request-id', requestId);
       request = new Request(incoming, { headers });
     }
-    const response = await app.handle(request);
     const url = new URL(request.url);
+    // Without a socket (in-process callers) there is no address to limit.
+    const ip = peer === undefined ? null : guard.clientIp(peer, request);
+    const admitted = await guard.admit(request, url.pathname, ip, requestId);
+    const response =
+      'response' in admitted
+        ? admitted.response
+        : await guard.deadline(app.handle(admitted.request), request, url.pathname, requestId);
     const route = url.pathname.startsWith('/trpc/')
       ? '/trpc'
       : url.pathname.startsWith('/tiles/')
@@ -189,7 +206,7 @@ export function createEdge(deps: EdgeDeps) {
     return response;
   };
 
-  return { app, handle, tiles };
+  return { app, handle, tiles, live };
 }
 
 export type Edge = ReturnType<typeof createEdge>;

@@ -32,6 +32,25 @@ const schema = z.object({
     .int()
     .min(0)
     .default(256 * 1024 * 1024),
+  /** Reads (tRPC queries, tiles) per minute per client IP and instance; 0 = no limit. */
+  READS_PER_MINUTE_PER_IP: z.coerce.number().int().min(0).default(1_200),
+  /** Proxies whose X-Forwarded-For names the client (addresses or CIDR ranges): Caddy. */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('127.0.0.1,::1')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  /** Longest a request may take before the edge answers 504 itself. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

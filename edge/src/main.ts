@@ -5,9 +5,13 @@ import { createJwtVerifier, createLogger, createServiceMetrics } from '@weltgewe
 import { createEdge } from './app.ts';
 import { createCoreClient } from './core-client.ts';
 import { loadEdgeEnv } from './env.ts';
+import { startLiveFeed } from './live/live-feed.ts';
+import { parseTrustedProxies } from './protection/client-ip.ts';
 import { startInvalidationConsumer } from './tiles/invalidation-consumer.ts';
 
 const env = loadEdgeEnv();
+// A bad TRUSTED_PROXIES entry stops the start, like any other invalid setting.
+parseTrustedProxies(env.TRUSTED_PROXIES);
 const log = createLogger('edge', { level: env.LOG_LEVEL });
 const sql = createPool(env.EDGE_DATABASE_REPLICA_URL ?? env.EDGE_DATABASE_URL, {
   applicationName: 'edge',
@@ -28,17 +32,25 @@ const edge = createEdge({
   authRequiredForRead: env.AUTH_REQUIRED_FOR_READ,
   allowedOrigins: env.ALLOWED_ORIGINS,
   tileCacheBytes: env.TILE_CACHE_BYTES,
+  protection: {
+    readsPerMinute: env.READS_PER_MINUTE_PER_IP,
+    trustedProxies: env.TRUSTED_PROXIES,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+  },
   // Readiness is the database only: with NATS or the core away the edge still serves reads.
   checks: { database: () => sql`SELECT 1` },
 });
 
 // Reads keep working while NATS is away; without events the cache is not kept (no stale tiles).
 let consumer: { stop(): Promise<void> } | null = null;
+let liveFeed: { stop(): Promise<void> } | null = null;
 (async () => {
   for (;;) {
     try {
       nc = await connectNats(env.NATS_URL, 'weltgewebe-edge');
       consumer = startInvalidationConsumer(nc, edge.tiles.cache, log);
+      liveFeed = startLiveFeed(nc, edge.live, sql, log);
       log.info('edge connected to NATS');
       return;
     } catch (error) {
@@ -51,7 +63,9 @@ let consumer: { stop(): Promise<void> } | null = null;
 const server = Bun.serve({
   port: env.PORT,
   hostname: '0.0.0.0',
-  fetch: edge.handle,
+  fetch: (request, srv) => edge.handle(request, srv.requestIP(request)?.address ?? null),
+  // The edge answers oversized bodies itself (413 JSON); this only stops absurd ones early.
+  maxRequestBodySize: env.MAX_BODY_BYTES * 4,
   idleTimeout: 60,
 });
 log.info('edge listening', { port: server.port });
@@ -60,6 +74,7 @@ const stop = async () => {
   log.info('edge stopping');
   await server.stop();
   await consumer?.stop();
+  await liveFeed?.stop();
   await nc?.drain().catch(() => {});
   await sql.end({ timeout: 5 });
   process.exit(0);

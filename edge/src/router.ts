@@ -1,17 +1,21 @@
 // The edge's root router. The web imports `type EdgeRouter` only.
 import { accountRouter } from './accounts/router.ts';
+import { liveRouter } from './live/router.ts';
 import { messageRouter } from './messages/router.ts';
 import { nodeRouter } from './nodes/router.ts';
 import { notificationRouter } from './notifications/router.ts';
+import { searchRouter } from './search/router.ts';
 import { threadRouter } from './threads/router.ts';
 import { router } from './trpc.ts';
 import { weaveryRouter } from './weaveries/router.ts';
 
 export const edgeRouter = router({
   accounts: accountRouter,
+  live: liveRouter,
   messages: messageRouter,
   nodes: nodeRouter,
   notifications: notificationRouter,
+  search: searchRouter,
   threads: threadRouter,
   weaveries: weaveryRouter,
 });

@@ -3,6 +3,7 @@ import { initTRPC } from '@trpc/server';
 import type { Sql } from '@weltgewebe/db/client';
 import { ApiError, type AuthIdentity, formatApiError, type Logger } from '@weltgewebe/infra/kit';
 import type { CoreClientFactory } from './core-client.ts';
+import type { LiveHub } from './live/live-hub.ts';
 
 export interface EdgeServices {
   /** Read-only pool (edge role; replica when configured). */
@@ -10,6 +11,8 @@ export interface EdgeServices {
   core: CoreClientFactory;
   log: Logger;
   authRequiredForRead: boolean;
+  /** This instance's fan-out of live changes (live.changes). */
+  live: LiveHub;
   /** Called after a forwarded command changed something at this point (local cache drop). */
   onLocalChange: (source: string, at: { lat: number; lon: number }) => void;
 }
@@ -23,6 +26,12 @@ export interface EdgeContext {
 }
 
 const t = initTRPC.context<EdgeContext>().create({
+  // Subscriptions (SSE): a ping comment keeps idle streams open through Bun's idle timeout
+  // and proxies; a client that hears nothing for longer reconnects.
+  sse: {
+    ping: { enabled: true, intervalMs: 15_000 },
+    client: { reconnectAfterInactivityMs: 40_000 },
+  },
   errorFormatter: ({ shape, error, ctx }) =>
     formatApiError({ shape, error, requestId: ctx?.requestId ?? null, log: ctx?.log }),
 });

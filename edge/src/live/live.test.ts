@@ -1,0 +1,127 @@
+// live.changes over real HTTP (SSE): a change inside the subscribed box arrives, one
+// outside does not; the pieces behind it (box test, fan-out, event mapping) on their own.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { TRPCClientError } from '@trpc/client';
+import { accessTokenFor } from '@weltgewebe/infra/testing';
+import { type EdgeHarness, startEdgeHarness } from '../testing/edge-harness.ts';
+import { type ServedEdge, serveEdge } from '../testing/served-edge.ts';
+import { LiveHub } from './live-hub.ts';
+import { boxContains, type LiveChange, type LiveItem } from './model.ts';
+
+type NodeChange = Extract<LiveChange, { previous: unknown; node: unknown }>;
+
+let h: EdgeHarness;
+let served: ServedEdge;
+beforeAll(async () => {
+  h = await startEdgeHarness();
+  await h.core.relay.start();
+  served = await serveEdge(h.core);
+}, 120_000);
+afterAll(async () => {
+  await served?.stop();
+  await h?.stop();
+}, 60_000);
+
+/** Collects a subscription's items; `next(pred)` waits for the first matching one. */
+function listen(box: { west: number; south: number; east: number; north: number }) {
+  const items: LiveItem[] = [];
+  const waiters: Array<{ pred: (i: LiveItem) => boolean; resolve: (i: LiveItem) => void }> = [];
+  const subscription = served.client().live.changes.subscribe(box, {
+    onData: (item) => {
+      items.push(item as LiveItem);
+      for (const w of [...waiters]) {
+        if (w.pred(item as LiveItem)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(item as LiveItem);
+        }
+      }
+    },
+  });
+  const next = (pred: (i: LiveItem) => boolean) =>
+    new Promise<LiveItem>((resolve) => {
+      const seen = items.find(pred);
+      if (seen) resolve(seen);
+      else waiters.push({ pred, resolve });
+    });
+  return { items, next, close: () => subscription.unsubscribe() };
+}
+
+describe('live.changes over SSE', () => {
+  test('a node created in the box arrives; one outside does not', async () => {
+    const hamburg = { west: 9.8, south: 53.4, east: 10.2, north: 53.7 };
+    const live = listen(hamburg);
+    await live.next((i) => i.type === 'subscribed');
+
+    const weaver = served.client(await accessTokenFor('weaver'));
+    const create = (title: string, lat: number, lon: number) =>
+      weaver.nodes.create.mutate({
+        operationId: crypto.randomUUID(),
+        kind: 'place',
+        title,
+        lat,
+        lon,
+      });
+    const outside = await create('Markthalle München', 48.13, 11.57);
+    const inside = await create('Tauschregal Ottensen', 53.55, 9.93);
+
+    const arrived = (await live.next(
+      (i) => i.type === 'node.created' && i.node.id === inside.id,
+    )) as NodeChange;
+    expect(arrived.node).toMatchObject({ title: 'Tauschregal Ottensen', kind: 'place' });
+    expect(arrived.node.lat).toBeCloseTo(53.55, 5);
+    // Events keep their order; the outside node came first and was never delivered.
+    const nodeIds = live.items.flatMap((i) => ('node' in i ? [(i as NodeChange).node.id] : []));
+    expect(nodeIds).not.toContain(outside.id);
+    live.close();
+  });
+
+  test('a box with south above north is BAD_REQUEST', async () => {
+    const error = await new Promise<unknown>((resolve) => {
+      served
+        .client()
+        .live.changes.subscribe(
+          { west: 9, south: 54, east: 10, north: 53 },
+          { onError: resolve, onData: () => resolve(new Error('data instead of an error')) },
+        );
+    });
+    expect(error).toBeInstanceOf(TRPCClientError);
+    expect((error as TRPCClientError<never>).data).toMatchObject({ code: 'BAD_REQUEST' });
+  });
+});
+
+describe('live pieces', () => {
+  const change = (lat: number, lon: number): LiveChange => ({
+    type: 'node.removed',
+    eventId: crypto.randomUUID(),
+    occurredAt: new Date().toISOString(),
+    node: { id: crypto.randomUUID(), lat, lon, version: 2 },
+  });
+
+  test('boxes across the antimeridian', () => {
+    const pacific = { west: 170, south: -20, east: -170, north: 20 };
+    expect(boxContains(pacific, { lat: 0, lon: 179 })).toBe(true);
+    expect(boxContains(pacific, { lat: 0, lon: -175 })).toBe(true);
+    expect(boxContains(pacific, { lat: 0, lon: 0 })).toBe(false);
+  });
+
+  test('the hub hands a change only to subscribers whose box holds it', async () => {
+    const hub = new LiveHub();
+    const north = hub.subscribe({ west: 0, south: 50, east: 20, north: 60 });
+    const south = hub.subscribe({ west: 0, south: 40, east: 20, north: 50 - 1e-9 });
+    expect(hub.publish(change(55, 10), [{ lat: 55, lon: 10 }])).toBe(1);
+    const first = await north.changes().next();
+    expect(first.value).toMatchObject({ type: 'node.removed', node: { lat: 55 } });
+    north.close();
+    south.close();
+    expect(hub.size).toBe(0);
+  });
+
+  test('a reader that falls behind loses the oldest changes and is told so', async () => {
+    const hub = new LiveHub();
+    const slow = hub.subscribe({ west: -180, south: -85, east: 180, north: 85 });
+    for (let i = 0; i < 300; i++) hub.publish(change(1, 1), [{ lat: 1, lon: 1 }]);
+    const first = await slow.changes().next();
+    expect(first.value?.gap).toBe(true);
+    slow.close();
+  });
+});

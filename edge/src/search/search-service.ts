@@ -1,0 +1,134 @@
+// Search straight from PostgreSQL (read-only role): places by prefix and trigram over
+// accent-free keys, ranked by population (and distance); live nodes by German full text with
+// the last word as a prefix, plus trigram word similarity on titles (compounds: "Gärten"
+// finds "Gemeinschaftsgarten", which the german stemmer alone cannot split).
+import type { Sql } from '@weltgewebe/db/client';
+import type { NodeHit, PlaceHit, SearchInput, SearchResult } from './model.ts';
+
+/** Upper bound of nodes ranked per query: a frequent word must not rank a million rows. */
+const NODE_CANDIDATES = 1_000;
+/** Trigrams need three letters; shorter input is prefix-only. */
+const TRIGRAM_MIN_LENGTH = 3;
+
+/** Lower-case, accent-free key as the database computes it (immutable_unaccent + lower). */
+const keyOf = (sql: Sql, q: string) => sql`lower(immutable_unaccent(${q}))`;
+
+/** The first string after every string that starts with `prefix`, in bytewise order. */
+export function prefixUpperBound(prefix: string): string {
+  const chars = Array.from(prefix);
+  const last = chars.pop()!.codePointAt(0)!;
+  return chars.join('') + String.fromCodePoint(Math.min(last + 1, 0x10ffff));
+}
+
+/**
+ * Splits a query into the part for websearch_to_tsquery and a last word to match as a
+ * prefix (the word the person is still typing). A last word that is quoted, negated or
+ * followed by a space is complete and stays in the websearch part.
+ */
+export function splitTypedWord(q: string): { head: string; typing: string | null } {
+  const m = /^(.*?)(?:^|\s)([\p{L}\p{N}]+)$/su.exec(q);
+  if (!m || (m[1]!.match(/"/g)?.length ?? 0) % 2 === 1) return { head: q, typing: null };
+  return { head: m[1]!.trim(), typing: m[2]! };
+}
+
+interface PlaceRow {
+  id: string;
+  name: string;
+  alt_name: string;
+  country: string;
+  population: number;
+  lat: number;
+  lon: number;
+}
+
+async function searchPlaces(sql: Sql, input: SearchInput): Promise<PlaceHit[]> {
+  const [{ key }] = (await sql`SELECT ${keyOf(sql, input.q)} AS key`) as unknown as [
+    { key: string },
+  ];
+  if (!key) return [];
+  const hi = prefixUpperBound(key);
+  const prefix = (col: string) =>
+    sql`(${sql(col)} COLLATE "C" >= ${key} AND ${sql(col)} COLLATE "C" < ${hi})`;
+  const similar = key.length >= TRIGRAM_MIN_LENGTH ? sql`OR p.name_key % ${key}` : sql``;
+  // Exact names first, then prefixes, then look-alikes; inside each, big and near first.
+  // (alt_key is mostly NULL: IS TRUE keeps NULL from sorting before true.)
+  const distance = input.near
+    ? sql`- 1.5 * ln(1 + ST_Distance(p.location::geography,
+          ST_SetSRID(ST_MakePoint(${input.near.lon}, ${input.near.lat}), 4326)::geography) / 25000)`
+    : sql``;
+  const rows = await sql<PlaceRow[]>`
+    SELECT p.id::text AS id, p.name, p.alt_name, p.country, p.population,
+           ST_Y(p.location) AS lat, ST_X(p.location) AS lon
+    FROM places p
+    WHERE ${prefix('p.name_key')} OR ${prefix('p.alt_key')} ${similar}
+    ORDER BY (p.name_key = ${key} OR p.alt_key = ${key}) IS TRUE DESC,
+             (${prefix('p.name_key')} OR ${prefix('p.alt_key')}) IS TRUE DESC,
+             ln(p.population + 100) ${distance} DESC,
+             p.id
+    LIMIT ${input.limit}`;
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    altName: r.alt_name,
+    country: r.country,
+    population: r.population,
+    lat: r.lat,
+    lon: r.lon,
+  }));
+}
+
+interface NodeRow {
+  id: string;
+  kind: NodeHit['kind'];
+  title: string;
+  summary: string;
+  topics: string[];
+  lat: number;
+  lon: number;
+}
+
+async function searchNodes(sql: Sql, input: SearchInput): Promise<NodeHit[]> {
+  const { head, typing } = splitTypedWord(input.q);
+  const words = head ? sql`websearch_to_tsquery('german', ${head})` : null;
+  // The typed word is letters and digits only, so `word:*` is a safe to_tsquery input.
+  const prefix = typing
+    ? sql`(to_tsquery('german', ${`${typing}:*`}) || to_tsquery('simple', ${`${typing}:*`}))`
+    : null;
+  const tsquery = words && prefix ? sql`${words} && ${prefix}` : (words ?? prefix!);
+  const plain = sql`immutable_unaccent(${input.q})`;
+  const similar =
+    input.q.length >= TRIGRAM_MIN_LENGTH ? sql`OR immutable_unaccent(n.title) %> ${plain}` : sql``;
+  const proximity = input.near
+    ? sql`/ (1 + ST_Distance(n.location::geography,
+          ST_SetSRID(ST_MakePoint(${input.near.lon}, ${input.near.lat}), 4326)::geography) / 50000)`
+    : sql``;
+  const rows = await sql<NodeRow[]>`
+    WITH q AS (SELECT ${tsquery} AS tsq),
+    candidates AS MATERIALIZED (
+      SELECT n.seq
+      FROM nodes n, q
+      WHERE n.removed_at IS NULL AND n.hidden_at IS NULL
+        AND (n.search @@ q.tsq ${similar})
+      LIMIT ${NODE_CANDIDATES}
+    )
+    SELECT n.id, n.kind, n.title, n.summary, n.topics,
+           ST_Y(n.location) AS lat, ST_X(n.location) AS lon
+    FROM candidates c JOIN nodes n ON n.seq = c.seq, q
+    ORDER BY (ts_rank(n.search, q.tsq) + word_similarity(${plain}, immutable_unaccent(n.title)))
+             ${proximity} DESC, n.seq DESC
+    LIMIT ${input.limit}`;
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    title: r.title,
+    summary: r.summary,
+    topics: r.topics,
+    lat: r.lat,
+    lon: r.lon,
+  }));
+}
+
+export async function search(sql: Sql, input: SearchInput): Promise<SearchResult> {
+  const [places, nodes] = await Promise.all([searchPlaces(sql, input), searchNodes(sql, input)]);
+  return { places, nodes };
+}
