@@ -26,10 +26,27 @@ export async function spinThread(
   // Two spins of the same thread at once would both try to insert; take turns.
   await tx`SELECT pg_advisory_xact_lock(hashtext('threads.spin'),
     hashtext(${`${args.accountId}:${args.nodeId}:${args.kind}`}))`;
-  // A thread past its time but not yet swept is over: close it so the new one may start.
-  await tx`UPDATE threads SET expired_at = expires_at
+  // A thread past its time but not yet swept is over: close it so the new one may start,
+  // and say so as the sweeper would (it will not see this thread any more).
+  const overdue = await tx<{ id: string }[]>`UPDATE threads SET expired_at = expires_at
     WHERE account_id = ${args.accountId} AND node_id = ${args.nodeId} AND kind = ${args.kind}
-      AND expired_at IS NULL AND expires_at <= ${args.now}`;
+      AND expired_at IS NULL AND expires_at <= ${args.now}
+    RETURNING id`;
+  for (const { id } of overdue) {
+    await writeEvent(
+      tx,
+      'thread.expired',
+      { actorId: null, aggregateId: id, version: 1, occurredAt: args.now },
+      {
+        threadId: id,
+        nodeId: args.nodeId,
+        accountId: args.accountId,
+        kind: args.kind,
+        from: args.from,
+        to: args.to,
+      },
+    );
+  }
   const renewed = await tx<{ id: string }[]>`
     UPDATE threads SET spun_at = ${args.now}, expires_at = ${expiresAt}
     WHERE account_id = ${args.accountId} AND node_id = ${args.nodeId} AND kind = ${args.kind}

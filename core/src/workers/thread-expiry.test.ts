@@ -125,4 +125,40 @@ describe('thread-expiry', () => {
        WHERE envelope->>'type' = 'thread.expired' AND envelope->'data'->>'threadId' = ${old!.id}`;
     expect(expiredEvents[0]!.n).toBe(1);
   });
+
+  test('a thread overdue but not yet swept, spun again, is announced as expired once and replaced', async () => {
+    const reader = await h.clientAs('reader');
+    const node = await reader.nodes.create.mutate({
+      operationId: crypto.randomUUID(),
+      kind: 'place',
+      title: 'Tauschregal',
+      lat: 52.5,
+      lon: 13.41,
+    });
+    const [old] = await h.sql<{ id: string; account_id: string }[]>`
+      UPDATE threads SET spun_at = now() - interval '169 hours', expires_at = now() - interval '1 hour'
+       WHERE node_id = ${node.id} RETURNING id, account_id`;
+    const now = new Date();
+    const spin = await h.sql.begin((tx) =>
+      spinThread(tx, {
+        accountId: old!.account_id,
+        nodeId: node.id,
+        kind: 'knotting',
+        now,
+        from: null,
+        to: { lat: 52.5, lon: 13.41 },
+      }),
+    );
+    expect(spin.renewed).toBe(false);
+    expect(await expireDueThreads(h.sql, now)).toBe(0);
+    const events = await h.sql<{ type: string; thread: string }[]>`
+      SELECT envelope->>'type' AS type, envelope->'data'->>'threadId' AS thread FROM outbox
+       WHERE envelope->'data'->>'nodeId' = ${node.id} AND envelope->>'type' LIKE 'thread.%'
+       ORDER BY seq`;
+    expect([...events]).toEqual([
+      { type: 'thread.spun', thread: old!.id },
+      { type: 'thread.expired', thread: old!.id },
+      { type: 'thread.spun', thread: spin.threadId },
+    ]);
+  });
 });
