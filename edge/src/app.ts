@@ -52,7 +52,10 @@ export function createEdge(deps: EdgeDeps) {
   const tiles = createTileService({
     sql: deps.sql,
     cacheBytes: deps.tileCacheBytes,
+    privateTiles: deps.authRequiredForRead,
     onRender: (sources, s) => tileRenderSeconds.observe({ sources }, s),
+    onOversize: (sources, tile, bytes) =>
+      deps.log.warn('tile over the size limit', { sources, ...tile, bytes }),
   });
   const live = new LiveHub();
   const guard = createRequestGuard(deps.protection);
@@ -137,9 +140,10 @@ export function createEdge(deps: EdgeDeps) {
     })
     .get('/tiles/catalog', () => tiles.catalog())
     .get('/tiles/:sources', ({ params, request }) => {
-      const m = /^([a-z0-9_-]+)\.json$/.exec(params.sources);
+      const m = /^([a-z0-9_,-]+)\.json$/.exec(params.sources);
       if (!m) return jsonError(404, 'NOT_FOUND', 'Nicht gefunden.', requestIdFrom(request.headers));
-      return tiles.tileJson(new URL(request.url).origin, m[1]!);
+      const url = new URL(request.url);
+      return tiles.tileJson(url.origin, m[1]!, url.searchParams);
     })
     .get('/tiles/:sources/:z/:x/:file', async ({ params, request }) => {
       const requestId = requestIdFrom(request.headers);

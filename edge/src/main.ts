@@ -49,7 +49,7 @@ let liveFeed: { stop(): Promise<void> } | null = null;
   for (;;) {
     try {
       nc = await connectNats(env.NATS_URL, 'weltgewebe-edge');
-      consumer = startInvalidationConsumer(nc, edge.tiles.cache, log);
+      consumer = startInvalidationConsumer(nc, edge.tiles, log);
       liveFeed = startLiveFeed(nc, edge.live, sql, log);
       log.info('edge connected to NATS');
       return;

@@ -99,7 +99,8 @@ describe('nodes through the edge', () => {
       node.id,
     );
     expect(await tileIds(h.request, spot)).toContain(node.id); // now cached with it
-    expect(await tileIds(h.request, spot, 8)).toContain(node.id);
+    // z9: the first zoom of points (z0–8 draw clusters from the H3 rollups).
+    expect(await tileIds(h.request, spot, 9)).toContain(node.id);
 
     const removed = await admin.nodes.remove.mutate({
       id: node.id,
@@ -111,7 +112,7 @@ describe('nodes through the edge', () => {
       (await anonymous.nodes.inBBox.query(boxAround(spot))).items.map((n) => n.id),
     ).not.toContain(node.id);
     expect(await tileIds(h.request, spot)).not.toContain(node.id);
-    expect(await tileIds(h.request, spot, 8)).not.toContain(node.id);
+    expect(await tileIds(h.request, spot, 9)).not.toContain(node.id);
     const gone = await failure(anonymous.nodes.byId.query({ id: node.id }));
     expect(gone.data).toMatchObject({ code: 'NOT_FOUND', domainCode: 'NODE_REMOVED' });
   });

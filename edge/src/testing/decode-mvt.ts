@@ -6,7 +6,10 @@ export interface DecodedFeature {
   layer: string;
   id: number | undefined;
   properties: Record<string, unknown>;
+  /** A point's position; NaN for lines and polygons (see `geometry`). */
   lonLat: [number, number];
+  /** The feature's geometry in WGS84, as GeoJSON. */
+  geometry: { type: string; coordinates: unknown };
 }
 
 export function decodeTile(bytes: Uint8Array, z: number, x: number, y: number): DecodedFeature[] {
@@ -25,6 +28,7 @@ export function decodeTile(bytes: Uint8Array, z: number, x: number, y: number): 
         id: f.id,
         properties: f.properties,
         lonLat: coords as [number, number],
+        geometry: geo.geometry as { type: string; coordinates: unknown },
       });
     }
   }

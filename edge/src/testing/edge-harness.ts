@@ -37,7 +37,7 @@ export async function startEdgeHarness(opts: { authRequiredForRead?: boolean } =
     });
     const consumer = startInvalidationConsumer(
       core.nc,
-      edge.tiles.cache,
+      edge.tiles,
       createLogger('edge', { sink: () => {} }),
     );
     stops.push(async () => {

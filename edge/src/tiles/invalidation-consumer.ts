@@ -1,10 +1,14 @@
-// This instance's own NATS consumer: every node change drops the tiles it touches here.
+// This instance's own NATS consumer: every change event drops the tiles it touches here.
 import { consumeFromNow, jetstream, type NatsConnection } from '@weltgewebe/events/jetstream';
 import type { Logger } from '@weltgewebe/infra/kit';
-import { INVALIDATING_SUBJECTS, invalidateFor } from './invalidation.ts';
+import { INVALIDATING_SUBJECTS, type TileInvalidator } from './invalidation.ts';
 import type { TileCache } from './tile-cache.ts';
 
-export function startInvalidationConsumer(nc: NatsConnection, cache: TileCache, log: Logger) {
+export function startInvalidationConsumer(
+  nc: NatsConnection,
+  tiles: { cache: TileCache; invalidator: TileInvalidator },
+  log: Logger,
+) {
   const abort = new AbortController();
   const run = async () => {
     while (!abort.signal.aborted) {
@@ -14,13 +18,22 @@ export function startInvalidationConsumer(nc: NatsConnection, cache: TileCache, 
           INVALIDATING_SUBJECTS,
           abort.signal,
         )) {
-          const dropped = invalidateFor(cache, event);
-          log.debug('tiles invalidated', { event: event.type, id: event.id, dropped });
+          try {
+            const dropped = await tiles.invalidator.handle(event);
+            log.debug('tiles invalidated', { event: event.type, id: event.id, dropped });
+          } catch (error) {
+            // A failed lookup must not leave stale tiles behind: drop everything instead.
+            tiles.cache.clear();
+            log.warn('tile invalidation failed, cache cleared', {
+              event: event.type,
+              error: String(error),
+            });
+          }
         }
       } catch (error) {
         if (abort.signal.aborted) break;
         // While we were away changes may have been missed: start clean rather than stale.
-        cache.clear();
+        tiles.cache.clear();
         log.warn('invalidation consumer restarting', { error: String(error) });
         await Bun.sleep(1_000);
       }
@@ -30,6 +43,7 @@ export function startInvalidationConsumer(nc: NatsConnection, cache: TileCache, 
   return {
     async stop() {
       abort.abort();
+      tiles.invalidator.stop();
       await done;
     },
   };

@@ -1,29 +1,226 @@
-// Maps domain events to the cached tiles they make stale, and drops exactly those.
-import type { EventEnvelope } from '@weltgewebe/events/contracts';
-import type { TileCache } from './tile-cache.ts';
-import { tilesTouchedBy } from './tile-math.ts';
+// Maps domain events to the cached tiles they make stale, and drops exactly those, on every
+// edge instance (each runs its own consumer).
+//
+// Rollup zooms lag: the hex-rollup worker updates h3_rollups only after it has seen the same
+// event, so a z0–8 tile rendered between the event and the worker's update would be cached
+// stale. Those changes are therefore applied again 1, 3, 6, 10 and 15 s later (each pass
+// re-renders only what was requested meanwhile). This needs nothing from the worker and works
+// the same with a read replica that lags; the price is a few extra renders of busy low-zoom
+// tiles after each change.
+import type { Sql } from '@weltgewebe/db/client';
+import type { EventEnvelope, PublicPoint } from '@weltgewebe/events/contracts';
+import { hexSource } from './sources/hex.ts';
+import { ROLLUP_MAX_ZOOM, rollupLevel } from './sources/rollup-cells.ts';
+import { threadsSource } from './sources/threads.ts';
+import type { TileArea, TileCache } from './tile-cache.ts';
+import { type BBox, bboxAround, bboxOf, MAX_ZOOM } from './tile-math.ts';
 
 /** Subjects an edge instance listens to for its cache. */
-export const INVALIDATING_SUBJECTS = ['gewebe.node.>'];
+export const INVALIDATING_SUBJECTS = [
+  'gewebe.node.>',
+  'gewebe.account.>',
+  'gewebe.thread.>',
+  'gewebe.weavery.>',
+];
 
-export function invalidateFor(cache: TileCache, event: EventEnvelope): number {
+export const SETTLE_DELAYS_MS = [1_000, 3_000, 6_000, 10_000, 15_000];
+
+export interface TileChange {
+  source: string;
+  area: TileArea;
+  /** Drawn from rollups: applied again while the worker catches up. */
+  settles: boolean;
+}
+
+/** Ends of live threads that an event does not carry, from the tables (public points only). */
+export interface ThreadEnds {
+  /** Public points of the accounts with a live thread to this node. */
+  accountsOfNode(nodeId: string): Promise<PublicPoint[]>;
+  /** Locations of the nodes this account has a live thread to. */
+  nodesOfAccount(accountId: string): Promise<PublicPoint[]>;
+}
+
+export function threadEndsFrom(sql: Sql): ThreadEnds {
+  return {
+    accountsOfNode: (nodeId) => sql<PublicPoint[]>`
+      SELECT DISTINCT ST_Y(a.public_point) AS lat, ST_X(a.public_point) AS lon
+        FROM threads t JOIN accounts a ON a.id = t.account_id
+       WHERE t.node_id = ${nodeId} AND t.expired_at IS NULL
+         AND a.map_state <> 'not_on_map' AND a.public_point IS NOT NULL`,
+    nodesOfAccount: (accountId) => sql<PublicPoint[]>`
+      SELECT DISTINCT ST_Y(n.location) AS lat, ST_X(n.location) AS lon
+        FROM threads t JOIN nodes n ON n.id = t.node_id
+       WHERE t.account_id = ${accountId} AND t.expired_at IS NULL`,
+  };
+}
+
+const pointBox = (p: PublicPoint): BBox => [p.lon, p.lat, p.lon, p.lat];
+
+/** Rollup zooms grouped by level, each with the box its cells reach around the point. */
+function rollupAreas(p: PublicPoint): TileArea[] {
+  const out: TileArea[] = [];
+  for (let z = 0; z <= ROLLUP_MAX_ZOOM; z++) {
+    const level = rollupLevel(z)!;
+    const last = out[out.length - 1];
+    const bbox = bboxAround(p.lat, p.lon, level.reachKm);
+    if (last?.bbox.every((v, i) => v === bbox[i])) last.maxZoom = z;
+    else out.push({ bbox, minZoom: z, maxZoom: z });
+  }
+  return out;
+}
+
+/** A point of a source that shows points from z9 and rollup clusters below. */
+function clusteredPoint(source: string, p: PublicPoint): TileChange[] {
+  return [
+    {
+      source,
+      area: { bbox: pointBox(p), minZoom: ROLLUP_MAX_ZOOM + 1, maxZoom: MAX_ZOOM },
+      settles: false,
+    },
+    ...rollupAreas(p).map((area) => ({ source, area, settles: true })),
+  ];
+}
+
+/** Hex counts at this point (nodes, accounts or threads counted in its cells). */
+function hexAt(p: PublicPoint): TileChange[] {
+  return rollupAreas(p).map((area) => ({ source: hexSource.name, area, settles: true }));
+}
+
+/** Lines between `from` and each of `to`; many lines become one box around them all. */
+function threadLines(from: PublicPoint[], to: PublicPoint[]): TileChange[] {
+  const lines = from.flatMap((a) => to.map((b) => bboxOf([a, b])));
+  const boxes =
+    lines.length > 50
+      ? [
+          bboxOf(
+            lines.flatMap(([w, s, e, n]) => [
+              { lat: s, lon: w },
+              { lat: n, lon: e },
+            ]),
+          ),
+        ]
+      : lines;
+  return boxes.map((bbox) => ({
+    source: threadsSource.name,
+    area: { bbox, minZoom: threadsSource.minzoom, maxZoom: MAX_ZOOM },
+    settles: false,
+  }));
+}
+
+const allZooms = (source: string, bbox: BBox): TileChange => ({
+  source,
+  area: { bbox, minZoom: 0, maxZoom: MAX_ZOOM },
+  settles: false,
+});
+
+/** Everything an event makes stale. */
+export async function changesFor(event: EventEnvelope, ends: ThreadEnds): Promise<TileChange[]> {
   switch (event.type) {
-    case 'node.created':
+    case 'node.created': {
+      const d = (event as EventEnvelope<'node.created'>).data;
+      // Its knotting thread comes with its own thread.spun.
+      return [...clusteredPoint('nodes', d.location), ...hexAt(d.location)];
+    }
     case 'node.removed': {
-      const { location } = event.data as { location: { lat: number; lon: number } };
-      return cache.invalidate('nodes', tilesTouchedBy(location.lat, location.lon));
+      const d = (event as EventEnvelope<'node.removed'>).data;
+      const accounts = await ends.accountsOfNode(d.id);
+      return [
+        ...clusteredPoint('nodes', d.location),
+        ...hexAt(d.location),
+        ...threadLines(accounts, [d.location]),
+      ];
     }
     case 'node.updated': {
-      const d = event.data as {
-        location: { lat: number; lon: number };
-        previousLocation: { lat: number; lon: number };
-      };
-      return (
-        cache.invalidate('nodes', tilesTouchedBy(d.location.lat, d.location.lon)) +
-        cache.invalidate('nodes', tilesTouchedBy(d.previousLocation.lat, d.previousLocation.lon))
-      );
+      const d = (event as EventEnvelope<'node.updated'>).data;
+      const accounts = await ends.accountsOfNode(d.id);
+      return [
+        ...clusteredPoint('nodes', d.location),
+        ...clusteredPoint('nodes', d.previousLocation),
+        ...hexAt(d.location),
+        ...hexAt(d.previousLocation),
+        ...threadLines(accounts, [d.location, d.previousLocation]),
+      ];
+    }
+    case 'account.located':
+    case 'account.hidden': {
+      const d = event.data as { accountId: string; publicPoint?: PublicPoint };
+      const previous = (event.data as { previousPublicPoint: PublicPoint | null })
+        .previousPublicPoint;
+      const points = [d.publicPoint, previous].filter((p): p is PublicPoint => !!p);
+      const nodes = await ends.nodesOfAccount(d.accountId);
+      return [
+        ...points.flatMap((p) => [...clusteredPoint('accounts', p), ...hexAt(p)]),
+        ...threadLines(points, nodes),
+      ];
+    }
+    case 'thread.spun':
+    case 'thread.renewed':
+    case 'thread.expired': {
+      const d = event.data as { from: PublicPoint | null; to: PublicPoint };
+      // A renewal changes no count; spinning and expiry change the thread counts in hex cells.
+      const counts = event.type === 'thread.renewed' ? [] : hexAt(d.to);
+      return [...(d.from ? threadLines([d.from], [d.to]) : []), ...counts];
+    }
+    case 'weavery.created': {
+      const d = (event as EventEnvelope<'weavery.created'>).data;
+      return [allZooms('weaveries', d.bbox)];
+    }
+    case 'weavery.changed': {
+      const d = (event as EventEnvelope<'weavery.changed'>).data;
+      return [allZooms('weaveries', d.bbox), allZooms('weaveries', d.previousBbox)];
     }
     default:
-      return 0;
+      return [];
+  }
+}
+
+export function applyChanges(cache: TileCache, changes: TileChange[]): number {
+  let dropped = 0;
+  for (const c of changes) dropped += cache.invalidateArea(c.source, c.area);
+  return dropped;
+}
+
+/** Applies changes now and, for rollup zooms, again while the rollup worker catches up. */
+export class TileInvalidator {
+  private due = new Map<number, { timer: ReturnType<typeof setTimeout>; changes: TileChange[] }>();
+
+  constructor(
+    private readonly cache: TileCache,
+    private readonly ends: ThreadEnds,
+    private readonly settleDelaysMs: number[] = SETTLE_DELAYS_MS,
+  ) {}
+
+  /** Drops what the event touches; returns how many cached tiles were dropped now. */
+  async handle(event: EventEnvelope): Promise<number> {
+    const changes = await changesFor(event, this.ends);
+    const dropped = applyChanges(this.cache, changes);
+    const settling = changes.filter((c) => c.settles);
+    if (settling.length) for (const ms of this.settleDelaysMs) this.later(ms, settling);
+    return dropped;
+  }
+
+  /** Changes due in the same quarter second share one timer. */
+  private later(ms: number, changes: TileChange[]) {
+    const at = Math.ceil((Date.now() + ms) / 250) * 250;
+    const pending = this.due.get(at);
+    if (pending) {
+      pending.changes.push(...changes);
+      return;
+    }
+    const timer = setTimeout(
+      () => {
+        const entry = this.due.get(at);
+        this.due.delete(at);
+        if (entry) applyChanges(this.cache, entry.changes);
+      },
+      Math.max(0, at - Date.now()),
+    );
+    (timer as { unref?: () => void }).unref?.();
+    this.due.set(at, { timer, changes: [...changes] });
+  }
+
+  stop() {
+    for (const { timer } of this.due.values()) clearTimeout(timer);
+    this.due.clear();
   }
 }

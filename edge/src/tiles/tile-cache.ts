@@ -1,5 +1,9 @@
-// In-memory LRU of encoded tiles, bounded by bytes, indexed by z/x/y so a change can drop
-// exactly the tiles it touches (for every source combination that includes the source).
+// In-memory LRU of encoded tiles, bounded by bytes, indexed by z/x/y and by zoom so a change
+// drops exactly the tiles it touches (for every source combination that includes the source),
+// whether it names a few tiles or an area over all zooms. Recent changes are remembered for a
+// minute so that a render which started before a change never stores its stale result.
+import { type BBox, type TileCoord, tileRangeOf } from './tile-math.ts';
+
 export interface CachedTile {
   /** gzip-compressed MVT (stored compressed; decompressed only for clients without gzip). */
   gzip: Uint8Array;
@@ -7,12 +11,35 @@ export interface CachedTile {
   etag: string;
   sources: string[];
   createdAt: number;
+  /** Epoch ms from which the entry is stale by itself (time-dependent content). */
+  staleAt?: number;
 }
+
+/** Something drawn somewhere in this box at these zooms. */
+export interface TileArea {
+  bbox: BBox;
+  minZoom: number;
+  maxZoom: number;
+}
+
+interface Change {
+  generation: number;
+  at: number;
+  source: string;
+  touches(tile: TileCoord): boolean;
+}
+
+const CHANGE_MEMORY_MS = 60_000;
+const tileKey = (t: TileCoord) => `${t.z}/${t.x}/${t.y}`;
 
 export class TileCache {
   private entries = new Map<string, CachedTile>();
   private byTile = new Map<string, Set<string>>();
+  private byZoom = new Map<number, Set<string>>();
+  private changes: Change[] = [];
   private bytes = 0;
+  /** Counts changes; a render remembers it when it starts. */
+  generation = 0;
   hits = 0;
   misses = 0;
 
@@ -22,9 +49,10 @@ export class TileCache {
     return `${sources.join(',')}|${z}/${x}/${y}|${variant}`;
   }
 
-  get(key: string): CachedTile | undefined {
+  get(key: string, now = Date.now()): CachedTile | undefined {
     const entry = this.entries.get(key);
-    if (!entry) {
+    if (!entry || (entry.staleAt !== undefined && entry.staleAt <= now)) {
+      if (entry) this.delete(key);
       this.misses++;
       return undefined;
     }
@@ -35,20 +63,47 @@ export class TileCache {
     return entry;
   }
 
-  set(key: string, tile: { z: number; x: number; y: number }, entry: CachedTile) {
-    if (entry.gzip.byteLength > this.maxBytes) return;
+  /**
+   * Stores a rendered tile, unless a change touched it after `renderedAt` (the generation when
+   * its render started). Returns whether it was stored.
+   */
+  set(key: string, tile: TileCoord, entry: CachedTile, renderedAt = this.generation): boolean {
+    if (entry.gzip.byteLength > this.maxBytes) return false;
+    if (this.touchedSince(renderedAt, entry.sources, tile)) return false;
     this.delete(key);
     this.entries.set(key, entry);
     this.bytes += entry.gzip.byteLength;
-    const tk = `${tile.z}/${tile.x}/${tile.y}`;
-    const set = this.byTile.get(tk) ?? new Set<string>();
-    this.byTile.set(tk, set);
-    set.add(key);
+    const tk = tileKey(tile);
+    let keys = this.byTile.get(tk);
+    if (!keys) {
+      keys = new Set();
+      this.byTile.set(tk, keys);
+      let zoom = this.byZoom.get(tile.z);
+      if (!zoom) {
+        zoom = new Set();
+        this.byZoom.set(tile.z, zoom);
+      }
+      zoom.add(tk);
+    }
+    keys.add(key);
     while (this.bytes > this.maxBytes) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;
       this.delete(oldest);
     }
+    return true;
+  }
+
+  /** Whether a change after `generation` touched this tile in one of these sources. */
+  touchedSince(generation: number, sources: string[], tile: TileCoord): boolean {
+    if (generation >= this.generation) return false;
+    for (let i = this.changes.length - 1; i >= 0; i--) {
+      const c = this.changes[i]!;
+      if (c.generation <= generation) return false;
+      if ((c.source === '*' || sources.includes(c.source)) && c.touches(tile)) return true;
+    }
+    // Some changes since then are forgotten: assume touched rather than risk a stale tile.
+    return (this.changes[0]?.generation ?? Number.POSITIVE_INFINITY) > generation + 1;
   }
 
   delete(key: string) {
@@ -57,21 +112,72 @@ export class TileCache {
     this.entries.delete(key);
     this.bytes -= entry.gzip.byteLength;
     const tk = key.split('|')[1]!;
-    const set = this.byTile.get(tk);
-    set?.delete(key);
-    if (set && set.size === 0) this.byTile.delete(tk);
+    const keys = this.byTile.get(tk);
+    keys?.delete(key);
+    if (keys && keys.size === 0) {
+      this.byTile.delete(tk);
+      const z = Number(tk.split('/')[0]);
+      const zoom = this.byZoom.get(z);
+      zoom?.delete(tk);
+      if (zoom && zoom.size === 0) this.byZoom.delete(z);
+    }
+  }
+
+  private remember(source: string, touches: (tile: TileCoord) => boolean) {
+    const now = Date.now();
+    this.generation++;
+    this.changes.push({ generation: this.generation, at: now, source, touches });
+    let drop = 0;
+    while (drop < this.changes.length && this.changes[drop]!.at < now - CHANGE_MEMORY_MS) drop++;
+    if (drop) this.changes.splice(0, drop);
+  }
+
+  private dropAt(source: string, tk: string): number {
+    const keys = this.byTile.get(tk);
+    if (!keys) return 0;
+    let dropped = 0;
+    for (const key of [...keys]) {
+      if (this.entries.get(key)?.sources.includes(source)) {
+        this.delete(key);
+        dropped++;
+      }
+    }
+    return dropped;
   }
 
   /** Drops cached tiles at these coordinates whose sources include `source`. Returns how many. */
-  invalidate(source: string, tiles: Array<{ z: number; x: number; y: number }>): number {
+  invalidate(source: string, tiles: TileCoord[]): number {
+    const set = new Set(tiles.map(tileKey));
+    this.remember(source, (t) => set.has(tileKey(t)));
     let dropped = 0;
-    for (const t of tiles) {
-      const set = this.byTile.get(`${t.z}/${t.x}/${t.y}`);
-      if (!set) continue;
-      for (const key of [...set]) {
-        if (this.entries.get(key)?.sources.includes(source)) {
-          this.delete(key);
-          dropped++;
+    for (const tk of set) dropped += this.dropAt(source, tk);
+    return dropped;
+  }
+
+  /** Drops cached tiles of `source` in which something inside the area could be drawn. */
+  invalidateArea(source: string, area: TileArea): number {
+    const ranges = new Map<number, ReturnType<typeof tileRangeOf>>();
+    for (let z = area.minZoom; z <= area.maxZoom; z++) ranges.set(z, tileRangeOf(area.bbox, z));
+    this.remember(source, (t) => {
+      const r = ranges.get(t.z);
+      return !!r && t.x >= r.x0 && t.x <= r.x1 && t.y >= r.y0 && t.y <= r.y1;
+    });
+    let dropped = 0;
+    for (const r of ranges.values()) {
+      const cached = this.byZoom.get(r.z);
+      if (!cached) continue;
+      const count = (r.x1 - r.x0 + 1) * (r.y1 - r.y0 + 1);
+      if (count <= cached.size) {
+        for (let x = r.x0; x <= r.x1; x++) {
+          for (let y = r.y0; y <= r.y1; y++) dropped += this.dropAt(source, `${r.z}/${x}/${y}`);
+        }
+      } else {
+        // A large area at a detail zoom: look at the few tiles cached there instead.
+        for (const tk of [...cached]) {
+          const [, xs, ys] = tk.split('/');
+          const x = Number(xs);
+          const y = Number(ys);
+          if (x >= r.x0 && x <= r.x1 && y >= r.y0 && y <= r.y1) dropped += this.dropAt(source, tk);
         }
       }
     }
@@ -79,8 +185,10 @@ export class TileCache {
   }
 
   clear() {
+    this.remember('*', () => true);
     this.entries.clear();
     this.byTile.clear();
+    this.byZoom.clear();
     this.bytes = 0;
   }
 

@@ -49,3 +49,54 @@ export function tilesTouchedBy(lat: number, lon: number, maxZoom = MAX_ZOOM): Ti
   }
   return out;
 }
+
+/** A WGS84 box: [west, south, east, north]. A point is a box of no size. */
+export type BBox = [number, number, number, number];
+
+export interface TileRange {
+  z: number;
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
+
+const clampLat = (lat: number) => Math.max(-85.0511287798, Math.min(85.0511287798, lat));
+
+/**
+ * The tiles at zoom z in which something inside this box is drawn, including the neighbours
+ * whose buffer reaches it (`marginTiles`, in tile widths).
+ */
+export function tileRangeOf(bbox: BBox, z: number, marginTiles = TILE_BUFFER / TILE_EXTENT) {
+  const n = 2 ** z;
+  const [west, south, east, north] = bbox;
+  const nw = tileFraction(clampLat(north), Math.max(-180, west), z);
+  const se = tileFraction(clampLat(south), Math.min(180, east), z);
+  const clamp = (v: number) => Math.max(0, Math.min(n - 1, v));
+  return {
+    z,
+    x0: clamp(Math.floor(nw.fx - marginTiles)),
+    x1: clamp(Math.floor(se.fx + marginTiles)),
+    y0: clamp(Math.floor(nw.fy - marginTiles)),
+    y1: clamp(Math.floor(se.fy + marginTiles)),
+  } satisfies TileRange;
+}
+
+/** A box around a point reaching `km` in every direction. */
+export function bboxAround(lat: number, lon: number, km: number): BBox {
+  const dLat = km / 111.32;
+  const dLon = km / (111.32 * Math.max(0.01, Math.cos((clampLat(lat) * Math.PI) / 180)));
+  return [
+    Math.max(-180, lon - dLon),
+    clampLat(lat - dLat),
+    Math.min(180, lon + dLon),
+    clampLat(lat + dLat),
+  ];
+}
+
+/** The box spanning some points. */
+export function bboxOf(points: Array<{ lat: number; lon: number }>): BBox {
+  const lats = points.map((p) => p.lat);
+  const lons = points.map((p) => p.lon);
+  return [Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)];
+}

@@ -1,39 +1,89 @@
-// Serves vector tiles: validation, cache with strong ETags, gzip negotiation, JSON errors.
+// Serves vector tiles: validation, filters, cache with strong ETags, gzip negotiation, JSON
+// errors, TileJSON 3.0.0 and the catalog.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Sql } from '@weltgewebe/db/client';
-import { TILE_SOURCES } from './sources.ts';
+import { TileInvalidator, threadEndsFrom } from './invalidation.ts';
+import { EMPTY_LAYER, inZoomRange } from './sources/tile-source.ts';
+import { TILE_SOURCES, type TileSource } from './sources.ts';
 import { type CachedTile, TileCache } from './tile-cache.ts';
+import { filtersFor, filtersKey, parseTileFilters, type TileFilters } from './tile-filters.ts';
 import { parseTile, type TileCoord } from './tile-math.ts';
+
+/** No tile may be larger than this (architecture.md); sources are built to stay below. */
+export const MAX_TILE_BYTES = 500 * 1024;
 
 export interface TileServiceOptions {
   sql: Sql;
   cacheBytes: number;
+  /** With AUTH_REQUIRED_FOR_READ tiles must not sit in shared caches. */
+  privateTiles?: boolean;
   onRender?: (sources: string, seconds: number) => void;
+  /** A rendered tile over MAX_TILE_BYTES (a bug in a source's limits). */
+  onOversize?: (sources: string, tile: TileCoord, bytes: number) => void;
+  settleDelaysMs?: number[];
 }
 
 const jsonError = (status: number, code: string, message: string) =>
   Response.json({ error: { code, message } }, { status, headers: { 'cache-control': 'no-store' } });
 
-const TILE_CACHE_CONTROL = 'public, max-age=5, stale-while-revalidate=60';
+const WORLD_BOUNDS = [-180, -85.0511, 180, 85.0511];
+
+type ParsedSources = { ok: true; sources: TileSource[] } | { ok: false; response: Response };
+
+function parseSources(param: string): ParsedSources {
+  const names = param.split(',');
+  const unknown = names.filter((n) => !Object.hasOwn(TILE_SOURCES, n));
+  if (unknown.length || new Set(names).size !== names.length) {
+    return {
+      ok: false,
+      response: jsonError(
+        404,
+        'UNKNOWN_TILE_SOURCE',
+        `Unbekannte Kachelquelle: ${unknown.join(', ') || param}. Quellen: ${Object.keys(TILE_SOURCES).join(', ')}.`,
+      ),
+    };
+  }
+  return { ok: true, sources: names.map((n) => TILE_SOURCES[n]!) };
+}
+
+function parseFiltersFor(sources: TileSource[], params: URLSearchParams) {
+  return parseTileFilters(params, new Set(sources.flatMap((s) => s.filters)));
+}
 
 export function createTileService(opts: TileServiceOptions) {
   const cache = new TileCache(opts.cacheBytes);
+  const invalidator = new TileInvalidator(cache, threadEndsFrom(opts.sql), opts.settleDelaysMs);
   /** Renders waiting on the same key share one query. */
-  const inflight = new Map<string, Promise<CachedTile>>();
+  const inflight = new Map<string, { generation: number; promise: Promise<CachedTile> }>();
+  const cacheControl = `${opts.privateTiles ? 'private' : 'public'}, max-age=5, stale-while-revalidate=60`;
 
-  const render = async (names: string[], tile: TileCoord): Promise<CachedTile> => {
+  const render = async (
+    sources: TileSource[],
+    tile: TileCoord,
+    filters: TileFilters,
+  ): Promise<CachedTile> => {
     const started = performance.now();
-    const parts = await Promise.all(names.map((n) => TILE_SOURCES[n]!.render(opts.sql, tile)));
+    const names = sources.map((s) => s.name).join(',');
+    const parts = await Promise.all(
+      sources.map((s) =>
+        inZoomRange(s, tile.z)
+          ? s.render(opts.sql, tile, filtersFor(filters, s.filters))
+          : EMPTY_LAYER,
+      ),
+    );
     // MVT layers concatenate: one tile with one layer per source.
-    const raw = Buffer.concat(parts.map((p) => Buffer.from(p)));
-    opts.onRender?.(names.join(','), (performance.now() - started) / 1000);
+    const raw = Buffer.concat(parts.map((p) => Buffer.from(p.mvt)));
+    opts.onRender?.(names, (performance.now() - started) / 1000);
+    if (raw.byteLength > MAX_TILE_BYTES) opts.onOversize?.(names, tile, raw.byteLength);
+    const staleAt = Math.min(...parts.map((p) => p.staleAt ?? Number.POSITIVE_INFINITY));
     const etag = `"${new Bun.CryptoHasher('sha1').update(raw).digest('base64url')}"`;
     return {
       gzip: gzipSync(raw, { level: 6 }),
       rawBytes: raw.byteLength,
       etag,
-      sources: names,
+      sources: sources.map((s) => s.name),
       createdAt: Date.now(),
+      ...(Number.isFinite(staleAt) ? { staleAt } : {}),
     };
   };
 
@@ -53,29 +103,33 @@ export function createTileService(opts: TileServiceOptions) {
         `Keine gültige Kachel: ${z}/${x}/${file} (z 0–22, x und y 0–2^z−1).`,
       );
     }
-    const names = sourcesParam.split(',');
-    const unknown = names.filter((n) => !TILE_SOURCES[n]);
-    if (unknown.length || names.length === 0 || new Set(names).size !== names.length) {
-      return jsonError(
-        404,
-        'UNKNOWN_TILE_SOURCE',
-        `Unbekannte Kachelquelle: ${unknown.join(', ') || sourcesParam}.`,
-      );
-    }
-    const key = TileCache.key(names, tile.z, tile.x, tile.y, 'public');
+    const parsed = parseSources(sourcesParam);
+    if (!parsed.ok) return parsed.response;
+    const { sources } = parsed;
+    const filters = parseFiltersFor(sources, new URL(request.url).searchParams);
+    if (!filters.ok) return jsonError(400, 'BAD_TILE_FILTER', filters.message);
+
+    const names = sources.map((s) => s.name);
+    const key = TileCache.key(names, tile.z, tile.x, tile.y, filtersKey(filters.filters));
     let entry = cache.get(key);
     if (!entry) {
       let pending = inflight.get(key);
+      // A render that started before a change to this tile must not be shared after it.
+      if (pending && cache.touchedSince(pending.generation, names, tile)) pending = undefined;
       if (!pending) {
-        pending = render(names, tile).finally(() => inflight.delete(key));
+        const generation = cache.generation;
+        const promise = render(sources, tile, filters.filters).finally(() => {
+          if (inflight.get(key)?.promise === promise) inflight.delete(key);
+        });
+        pending = { generation, promise };
         inflight.set(key, pending);
       }
-      entry = await pending;
-      cache.set(key, tile, entry);
+      entry = await pending.promise;
+      cache.set(key, tile, entry, pending.generation);
     }
     const headers = new Headers({
       'content-type': 'application/vnd.mapbox-vector-tile',
-      'cache-control': TILE_CACHE_CONTROL,
+      'cache-control': cacheControl,
       etag: entry.etag,
       vary: 'accept-encoding',
     });
@@ -91,41 +145,58 @@ export function createTileService(opts: TileServiceOptions) {
     return new Response(gunzipSync(entry.gzip), { headers });
   };
 
-  const tileJson = (origin: string, name: string) => {
-    const source = TILE_SOURCES[name];
-    if (!source) return jsonError(404, 'UNKNOWN_TILE_SOURCE', `Unbekannte Kachelquelle: ${name}.`);
+  /** TileJSON 3.0.0 of one source or a composite (`a,b`), with its filters in the tile URL. */
+  const tileJson = (origin: string, name: string, query = new URLSearchParams()) => {
+    const parsed = parseSources(name);
+    if (!parsed.ok) return parsed.response;
+    const { sources } = parsed;
+    const filters = parseFiltersFor(sources, query);
+    if (!filters.ok) return jsonError(400, 'BAD_TILE_FILTER', filters.message);
+    const search = new URLSearchParams();
+    for (const [k, v] of Object.entries(filters.filters)) if (v) search.set(k, v.join(','));
+    const qs = search.size ? `?${search.toString().replaceAll('%2C', ',')}` : '';
+    const attribution = sources.flatMap((s) => (s.attribution ? [s.attribution] : []));
     return Response.json(
       {
         tilejson: '3.0.0',
-        name: source.name,
-        description: source.description,
-        tiles: [`${origin}/tiles/${source.name}/{z}/{x}/{y}.mvt`],
-        minzoom: source.minzoom,
-        maxzoom: source.maxzoom,
-        bounds: [-180, -85.0511, 180, 85.0511],
-        vector_layers: [
-          {
-            id: source.name,
-            fields: source.fields,
-            minzoom: source.minzoom,
-            maxzoom: source.maxzoom,
-          },
-        ],
+        name: sources.map((s) => s.name).join(','),
+        description: sources.map((s) => s.description).join('; '),
+        ...(attribution.length ? { attribution: attribution.join('; ') } : {}),
+        scheme: 'xyz',
+        tiles: [`${origin}/tiles/${sources.map((s) => s.name).join(',')}/{z}/{x}/{y}.mvt${qs}`],
+        minzoom: Math.min(...sources.map((s) => s.minzoom)),
+        maxzoom: Math.max(...sources.map((s) => s.maxzoom)),
+        bounds: WORLD_BOUNDS,
+        vector_layers: sources.map((s) => ({
+          id: s.name,
+          description: s.description,
+          fields: s.fields,
+          minzoom: s.minzoom,
+          maxzoom: s.maxzoom,
+        })),
       },
       { headers: { 'cache-control': 'public, max-age=300' } },
     );
   };
 
   const catalog = () =>
-    Response.json({
-      sources: Object.values(TILE_SOURCES).map((s) => ({
-        id: s.name,
-        description: s.description,
-        tilejson: `/tiles/${s.name}.json`,
-      })),
-    });
+    Response.json(
+      {
+        sources: Object.values(TILE_SOURCES).map((s) => ({
+          id: s.name,
+          description: s.description,
+          minzoom: s.minzoom,
+          maxzoom: s.maxzoom,
+          rollupMaxZoom: s.rollupMaxZoom,
+          filters: s.filters,
+          tilejson: `/tiles/${s.name}.json`,
+          tiles: `/tiles/${s.name}/{z}/{x}/{y}.mvt`,
+        })),
+      },
+      { headers: { 'cache-control': 'public, max-age=300' } },
+    );
 
-  return { handle, tileJson, catalog, cache };
+  return { handle, tileJson, catalog, cache, invalidator };
 }
 
 export type TileService = ReturnType<typeof createTileService>;

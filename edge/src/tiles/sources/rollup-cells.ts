@@ -1,0 +1,117 @@
+// Low zooms never scan points: nodes, accounts and hex tiles up to z8 read the H3 rollups the
+// core keeps. This file holds the zoom → resolution mapping and the SQL of the cells a tile
+// shows. Below z3 even resolution 3 is sub-pixel (41,000 cells on the world tile), so cells
+// are grouped to their parent at resolution z (parents by bit arithmetic, tile_h3_parent).
+import type { Sql } from '@weltgewebe/db/client';
+import { NODE_KINDS, type NodeKind, type TileFilters } from '../tile-filters.ts';
+import type { TileCoord } from '../tile-math.ts';
+import { BUFFER_MARGIN, envelope4326 } from './tile-source.ts';
+
+/** Zooms up to this one are drawn from rollups; from the next one on, real points. */
+export const ROLLUP_MAX_ZOOM = 8;
+
+export interface RollupLevel {
+  /** The h3_rollups resolution read. */
+  resolution: 3 | 5 | 7;
+  /** Resolution of the cells drawn (a parent of `resolution` at z0–2). */
+  shown: number;
+  /** How far (km) a drawn cell reaches from any point in it, for invalidation. */
+  reachKm: number;
+}
+
+// Generous circumradii (about twice the mean H3 edge length; parents also cover the overhang
+// of their children).
+const REACH_KM: Record<number, number> = { 0: 2500, 1: 950, 2: 360, 3: 140, 5: 20, 7: 3 };
+
+/** z0–2 → parents at resolution z of res-3 cells, z3–4 → 3, z5–6 → 5, z7–8 → 7, z9+ → none. */
+export function rollupLevel(z: number): RollupLevel | null {
+  if (z > ROLLUP_MAX_ZOOM) return null;
+  const resolution = z <= 4 ? 3 : z <= 6 ? 5 : 7;
+  const shown = z <= 2 ? z : resolution;
+  return { resolution, shown, reachKm: REACH_KM[shown]! };
+}
+
+/** Which cells a layer draws: those with nodes, with accounts, or with anything. */
+export type CellMeasure = 'nodes' | 'accounts' | 'any';
+
+const kindColumn: Record<NodeKind, string> = {
+  place: 'nodes_place',
+  resource: 'nodes_resource',
+  project: 'nodes_project',
+  event: 'nodes_event',
+};
+
+/**
+ * A query of the cells this tile shows: cell (bigint), resolution, place, resource, project,
+ * event, nodes (of the selected kinds), accounts, threads, boundary and centre (4326).
+ * With a topic filter the counts come from the nodes of each cell (rollups hold no topics),
+ * through the per-resolution H3 columns, so a whole cell is still counted even where it
+ * reaches beyond the tile.
+ */
+export function rollupCellsSql(
+  sql: Sql,
+  tile: TileCoord,
+  level: RollupLevel,
+  filters: TileFilters,
+  measure: CellMeasure,
+) {
+  const grouped = level.shown !== level.resolution;
+  // Grouped parents straddle tiles: read their children well beyond the tile.
+  const margin = grouped ? 0.5 : BUFFER_MARGIN;
+  const env = envelope4326(sql, tile, margin);
+  const kinds = filters.kinds ?? NODE_KINDS;
+  const base = filters.topics
+    ? sql`
+        SELECT r.cell, r.boundary, r.accounts, r.threads,
+               ${sql.unsafe(
+                 NODE_KINDS.map((k) =>
+                   kinds.includes(k)
+                     ? `count(n.id) FILTER (WHERE n.kind = '${k}')::int AS ${k}`
+                     : `0 AS ${k}`,
+                 ).join(', '),
+               )}
+          FROM h3_rollups r
+          LEFT JOIN nodes n ON n.${sql(`h3_r${level.resolution}`)} = r.cell
+           AND n.removed_at IS NULL AND n.hidden_at IS NULL
+           AND n.topics && ${filters.topics}::text[] AND n.kind = ANY(${[...kinds]}::text[])
+         WHERE r.resolution = ${level.resolution} AND r.boundary && ${env}
+         GROUP BY r.cell, r.boundary, r.accounts, r.threads`
+    : sql`
+        SELECT r.cell, r.boundary, r.accounts, r.threads,
+               ${sql.unsafe(
+                 NODE_KINDS.map((k) =>
+                   kinds.includes(k) ? `r.${kindColumn[k]} AS ${k}` : `0 AS ${k}`,
+                 ).join(', '),
+               )}
+          FROM h3_rollups r
+         WHERE r.resolution = ${level.resolution} AND r.boundary && ${env}`;
+  const filtered = filters.kinds !== null || filters.topics !== null;
+  const keep =
+    measure === 'accounts'
+      ? sql`accounts > 0`
+      : measure === 'nodes' || filtered
+        ? sql`place + resource + project + event > 0`
+        : sql`place + resource + project + event + accounts + threads > 0`;
+  const cells = sql`SELECT * FROM (${base}) b WHERE ${keep}`;
+  if (!grouped) {
+    return sql`
+      SELECT cell, ${level.shown}::int AS resolution, place, resource, project, event,
+             place + resource + project + event AS nodes, accounts, threads, boundary,
+             ST_Centroid(boundary) AS centre
+        FROM (${cells}) c`;
+  }
+  // A parent drawn as the hull of its populated children, its point at their mean centre.
+  return sql`
+    SELECT tile_h3_parent(cell, ${level.shown}) AS cell, ${level.shown}::int AS resolution,
+           sum(place)::int AS place, sum(resource)::int AS resource,
+           sum(project)::int AS project, sum(event)::int AS event,
+           sum(place + resource + project + event)::int AS nodes,
+           sum(accounts)::int AS accounts, sum(threads)::int AS threads,
+           ST_ConvexHull(ST_Collect(boundary)) AS boundary,
+           ST_SetSRID(ST_MakePoint(avg(ST_X(ST_Centroid(boundary))), avg(ST_Y(ST_Centroid(boundary)))), 4326) AS centre
+      FROM (${cells}) c
+     GROUP BY 1`;
+}
+
+/** Aggregates never show fewer than 5 accounts (domain.md): the number, or '<5'. */
+export const K_ANONYMITY = 5;
