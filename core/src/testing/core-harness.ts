@@ -10,23 +10,41 @@ import {
   jetstream,
   jetstreamManager,
 } from '@weltgewebe/events/jetstream';
-import { createJwtVerifier, createLogger, createServiceMetrics } from '@weltgewebe/infra/kit';
+import {
+  createJwtVerifier,
+  createLogger,
+  createServiceMetrics,
+  type JwtVerifier,
+} from '@weltgewebe/infra/kit';
 import { accessTokenFor, freshDatabase, testOidc, testServices } from '@weltgewebe/infra/testing';
 import { createCoreFetch } from '../http.ts';
 import { OutboxRelay } from '../outbox/relay.ts';
 import type { CoreRouter } from '../router.ts';
 
-export async function startCoreHarness() {
+export interface CoreHarnessOptions {
+  /** Another verifier (other issuer, claim path or limits); default: the test provider's. */
+  verifier?: JwtVerifier;
+  authRequiredForRead?: boolean;
+}
+
+export async function startCoreHarness(opts: CoreHarnessOptions = {}) {
   const [{ nats }, oidc, db] = await Promise.all([testServices(), testOidc(), freshDatabase()]);
   const lines: string[] = [];
   const log = createLogger('core', { sink: (l) => lines.push(l), level: 'debug' });
   const sql = createPool(db.coreUrl, { applicationName: 'core-test', max: 5 });
-  const verifier = createJwtVerifier({
-    issuer: oidc.issuer,
-    audience: 'weltgewebe',
-    roleClaimPath: 'realm_access.roles',
-  });
-  const services = { sql, log, now: () => new Date() };
+  const verifier =
+    opts.verifier ??
+    createJwtVerifier({
+      issuer: oidc.issuer,
+      audience: 'weltgewebe',
+      roleClaimPath: 'realm_access.roles',
+    });
+  const services = {
+    sql,
+    log,
+    now: () => new Date(),
+    authRequiredForRead: opts.authRequiredForRead ?? false,
+  };
   const fetchHandler = createCoreFetch({
     services,
     verifier,

@@ -15,7 +15,14 @@ export function cookieValue(headers: Headers, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
+    if (k !== name) continue;
+    const value = v.join('=');
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      // Broken %-escapes: hand the raw value on, the verifier refuses it as a bad token.
+      return value;
+    }
   }
   return null;
 }

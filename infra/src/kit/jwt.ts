@@ -1,5 +1,12 @@
 // Verifies OIDC access tokens against the provider's JWKS (edge and core both use it).
-import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
+import {
+  createRemoteJWKSet,
+  type FlattenedJWSInput,
+  type JWSHeaderParameters,
+  type JWTPayload,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose';
 
 export type Role = 'reader' | 'weaver' | 'admin';
 const ROLE_ORDER: Role[] = ['reader', 'weaver', 'admin'];
@@ -23,20 +30,37 @@ export interface JwtVerifierOptions {
   algorithms?: string[];
   clockToleranceSeconds?: number;
   maxTokenBytes?: number;
+  /**
+   * Least time between two JWKS fetches caused by a token with a `kid` we do not know
+   * (a rotation at the provider, or someone sending made-up kids). Counted from the
+   * last attempt, so a flood cannot hammer a provider that is slow or down either.
+   */
+  jwksRefetchCooldownMs?: number;
+  /** How long a fetched JWKS is used before it is fetched again anyway. */
+  jwksMaxAgeMs?: number;
 }
 
+/** The token is not good; the reason (a short code) is for logs, never for the caller. */
 export class TokenRejected extends Error {
   constructor(readonly reason: string) {
     super(`token rejected: ${reason}`);
   }
 }
 
+/** The provider's discovery document or keys could not be fetched: try again later. */
+export class KeysUnavailable extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
 /** Reads a claim by dot path; a key containing dots (Zitadel's URN) is tried whole first. */
 export function claimAt(payload: Record<string, unknown>, path: string): unknown {
-  if (path in payload) return payload[path];
+  if (Object.hasOwn(payload, path)) return payload[path];
   let current: unknown = payload;
   for (const part of path.split('.')) {
-    if (current === null || typeof current !== 'object') return undefined;
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, part))
+      return undefined;
     current = (current as Record<string, unknown>)[part];
   }
   return current;
@@ -61,52 +85,164 @@ export function roleAtLeast(role: Role, needed: Role): boolean {
   return ROLE_ORDER.indexOf(role) >= ROLE_ORDER.indexOf(needed);
 }
 
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** Keycloak marks its tokens with `typ`; only its access tokens say Bearer (not ID, Refresh, Logout). */
+const ACCESS_TOKEN_TYP = /^bearer$/i;
+/** A failed discovery or first key fetch is not retried more often than this. */
+const FAILED_FETCH_RETRY_MS = 2_000;
+
 export function createJwtVerifier(options: JwtVerifierOptions) {
   const algorithms = options.algorithms ?? ['RS256', 'PS256', 'ES256'];
   const maxBytes = options.maxTokenBytes ?? 8_192;
-  let jwks: ReturnType<typeof createRemoteJWKSet> | null = null;
-  let discovering: Promise<ReturnType<typeof createRemoteJWKSet>> | null = null;
+  const tolerance = options.clockToleranceSeconds ?? 30;
+  const cooldownMs = options.jwksRefetchCooldownMs ?? 10_000;
+  let jwks: RemoteKeySet | null = null;
+  let discovering: Promise<RemoteKeySet> | null = null;
+  let discoveryFailure: { at: number; error: KeysUnavailable } | null = null;
+  let lastUnknownKidRefetch = Number.NEGATIVE_INFINITY;
 
-  const keySet = async () => {
-    if (jwks) return jwks;
-    discovering ??= (async () => {
-      const url = `${options.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-      const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-      if (!res.ok) throw new Error(`OIDC discovery failed: HTTP ${res.status}`);
-      const meta = (await res.json()) as { jwks_uri?: string };
-      if (!meta.jwks_uri) throw new Error('OIDC discovery has no jwks_uri');
-      // jose refetches on an unknown kid, at most once per cooldown.
-      jwks = createRemoteJWKSet(new URL(meta.jwks_uri), {
-        cooldownDuration: 30_000,
-        cacheMaxAge: 600_000,
-      });
-      return jwks;
-    })().finally(() => {
-      discovering = null;
+  const discover = async (): Promise<RemoteKeySet> => {
+    const url = `${options.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+    let meta: { jwks_uri?: unknown };
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(5_000), redirect: 'manual' });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      meta = (await res.json()) as { jwks_uri?: unknown };
+    } catch (error) {
+      throw new KeysUnavailable(`OIDC discovery at ${url} failed`, { cause: error });
+    }
+    if (typeof meta.jwks_uri !== 'string' || !URL.canParse(meta.jwks_uri))
+      throw new KeysUnavailable('OIDC discovery has no usable jwks_uri');
+    // jose's own refetching (on an unknown kid, or when the set is old) is switched off:
+    // getKey below decides when to fetch, counting attempts rather than successes.
+    return createRemoteJWKSet(new URL(meta.jwks_uri), {
+      cooldownDuration: Number.POSITIVE_INFINITY,
+      cacheMaxAge: Number.POSITIVE_INFINITY,
+      timeoutDuration: 5_000,
     });
+  };
+
+  const keySet = async (): Promise<RemoteKeySet> => {
+    if (jwks) return jwks;
+    if (discoveryFailure && Date.now() - discoveryFailure.at < FAILED_FETCH_RETRY_MS)
+      throw discoveryFailure.error;
+    discovering ??= discover()
+      .then((set) => {
+        jwks = set;
+        discoveryFailure = null;
+        return set;
+      })
+      .catch((error: unknown) => {
+        const failure =
+          error instanceof KeysUnavailable
+            ? error
+            : new KeysUnavailable('OIDC discovery failed', { cause: error });
+        discoveryFailure = { at: Date.now(), error: failure };
+        throw failure;
+      })
+      .finally(() => {
+        discovering = null;
+      });
     return discovering;
   };
 
+  /** Fetch problems are the provider's, not the token's (the set fetches only via load). */
+  const keysCall = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      if (
+        error instanceof joseErrors.JWKSNoMatchingKey ||
+        error instanceof joseErrors.JWKSMultipleMatchingKeys ||
+        error instanceof joseErrors.JOSENotSupported
+      )
+        throw error;
+      throw new KeysUnavailable('could not fetch the OIDC provider keys', { cause: error });
+    }
+  };
+
+  const maxAgeMs = options.jwksMaxAgeMs ?? 600_000;
+  let loadedAt = Number.NEGATIVE_INFINITY;
+  let failedAt = Number.NEGATIVE_INFINITY;
+  let loading: Promise<void> | null = null;
+
+  /** One JWKS fetch for everyone who waits for it. */
+  const load = (set: RemoteKeySet): Promise<void> => {
+    loading ??= set
+      .reload()
+      .then(() => {
+        loadedAt = Date.now();
+      })
+      .catch((error: unknown) => {
+        failedAt = Date.now();
+        throw new KeysUnavailable('could not fetch the OIDC provider keys', { cause: error });
+      })
+      .finally(() => {
+        loading = null;
+      });
+    return loading;
+  };
+
+  const getKey = async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
+    const set = await keySet();
+    if (set.jwks() === undefined) {
+      // No keys yet: wait for them, but do not retry a failed fetch on every request.
+      if (!loading && Date.now() - failedAt < FAILED_FETCH_RETRY_MS)
+        throw new KeysUnavailable('the OIDC provider keys could not be fetched just now');
+      await load(set);
+    } else if (!loading && Date.now() - loadedAt > maxAgeMs && Date.now() - failedAt > cooldownMs) {
+      // Old keys: fetch fresh ones in the background and keep using these meanwhile, so a
+      // provider that is down for a while does not sign everybody out.
+      load(set).catch(() => {});
+    }
+    try {
+      return await keysCall(() => set(header, token));
+    } catch (error) {
+      if (!(error instanceof joseErrors.JWKSNoMatchingKey)) throw error;
+      // A kid we do not know: the provider may have rotated its keys. Look at most once per
+      // cooldown; requests that arrive while a fetch is under way wait for it instead.
+      let pending = loading;
+      if (!pending) {
+        if (Date.now() - lastUnknownKidRefetch < cooldownMs) throw error;
+        lastUnknownKidRefetch = Date.now();
+        pending = load(set);
+      }
+      await pending;
+      return keysCall(() => set(header, token));
+    }
+  };
+
   return {
-    /** Throws TokenRejected for any token that is not good; other errors mean the provider is unreachable. */
+    /**
+     * Throws TokenRejected for any token that is not good, KeysUnavailable when the
+     * provider cannot be asked for its keys right now.
+     */
     async verify(token: string): Promise<AuthIdentity> {
       if (token.length > maxBytes) throw new TokenRejected('too large');
-      if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token))
-        throw new TokenRejected('malformed');
-      const keys = await keySet();
+      if (!COMPACT_JWS.test(token)) throw new TokenRejected('malformed');
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, keys, {
+        ({ payload } = await jwtVerify(token, getKey, {
           issuer: options.issuer,
           audience: options.audience,
           algorithms,
-          clockTolerance: options.clockToleranceSeconds ?? 30,
+          clockTolerance: tolerance,
           requiredClaims: ['sub', 'exp'],
         }));
       } catch (error) {
         if (error instanceof joseErrors.JOSEError) throw new TokenRejected(error.code);
-        throw error;
+        if (error instanceof KeysUnavailable) throw error;
+        // Anything else failed on the token's own content (jose checks it before any key).
+        throw new TokenRejected(
+          `unverifiable (${error instanceof Error ? error.name : 'unknown'})`,
+        );
       }
+      if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 255)
+        throw new TokenRejected('bad sub');
+      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + tolerance)
+        throw new TokenRejected('issued in the future');
+      if (typeof payload.typ === 'string' && !ACCESS_TOKEN_TYP.test(payload.typ))
+        throw new TokenRejected('not an access token');
       const roles = rolesFromClaim(
         claimAt(payload as Record<string, unknown>, options.roleClaimPath),
       );
@@ -119,7 +255,7 @@ export function createJwtVerifier(options: JwtVerifierOptions) {
           ? payload.email
           : undefined;
       return {
-        subject: payload.sub!,
+        subject: payload.sub,
         name,
         roles,
         role: highestRole(roles),
@@ -127,11 +263,15 @@ export function createJwtVerifier(options: JwtVerifierOptions) {
         ...(email ? { email } : {}),
       };
     },
+    /** Discovery done and keys fetched (the readiness check of edge and core). */
     ready: async () => {
-      await keySet();
+      const set = await keySet();
+      if (set.jwks() === undefined) await load(set);
     },
   };
 }
+
+type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
 
 export type JwtVerifier = ReturnType<typeof createJwtVerifier>;
 

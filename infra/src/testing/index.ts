@@ -9,3 +9,15 @@ export {
   type TestServices,
   testServices,
 } from './stack.ts';
+export {
+  type AttackToken,
+  attackTokens,
+  type CountingProvider,
+  keycloakClaims,
+  ownKey,
+  type SigningKey,
+  type StaticIssuer,
+  signToken,
+  startCountingProvider,
+  startStaticIssuer,
+} from './token-forge.ts';

@@ -1,0 +1,272 @@
+// Forged and broken tokens against the edge's real request handler, as bearer header and as
+// the web's wg_at cookie, for commands, reads and (with AUTH_REQUIRED_FOR_READ) tiles: every
+// one is HTTP 401 with a stable code, never a 500, and nothing reaches the core. The
+// provider's key rotation is picked up by edge and core without a restart.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { createPool, type Sql } from '@weltgewebe/db/client';
+import {
+  createJwtVerifier,
+  createLogger,
+  createServiceMetrics,
+  type JwtVerifier,
+} from '@weltgewebe/infra/kit';
+import {
+  type AttackToken,
+  attackTokens,
+  type CountingProvider,
+  keycloakClaims,
+  loginWithCodeFlow,
+  ownKey,
+  type SigningKey,
+  signToken,
+  startCountingProvider,
+  TEST_CLIENT,
+} from '@weltgewebe/infra/testing';
+import { type CoreHarness, startCoreHarness } from '../../../core/src/testing/core-harness.ts';
+import { createEdge, type Edge } from '../app.ts';
+import { createCoreClient } from '../core-client.ts';
+
+const ORIGIN = 'http://localhost:8080';
+/** Short, so the tests need not wait out the default 10 s after the attack matrix. */
+const COOLDOWN_MS = 1_500;
+
+let provider: CountingProvider;
+let providerKey: SigningKey;
+let attacks: AttackToken[];
+let core: CoreHarness;
+let sql: Sql;
+let edge: Edge;
+let privateEdge: Edge;
+
+const verifier = (): JwtVerifier =>
+  createJwtVerifier({
+    issuer: provider.issuer,
+    audience: 'weltgewebe',
+    roleClaimPath: 'realm_access.roles',
+    jwksRefetchCooldownMs: COOLDOWN_MS,
+  });
+
+const buildEdge = (authRequiredForRead: boolean) =>
+  createEdge({
+    sql,
+    core: createCoreClient('http://core.test', 5_000, ((url: string, init: RequestInit) =>
+      core.fetchHandler(new Request(url, init))) as typeof fetch),
+    verifier: verifier(),
+    log: createLogger('edge', { sink: () => {} }),
+    metrics: createServiceMetrics('edge'),
+    authRequiredForRead,
+    allowedOrigins: [ORIGIN],
+    tileCacheBytes: 8 * 1024 * 1024,
+    checks: {},
+  });
+
+beforeAll(async () => {
+  provider = await startCountingProvider();
+  providerKey = await provider.signingKey();
+  attacks = await attackTokens({ issuer: provider.issuer, audience: 'weltgewebe', providerKey });
+  core = await startCoreHarness({ verifier: verifier() });
+  sql = createPool(core.db.edgeUrl, { applicationName: 'edge-attacks-test', max: 5 });
+  edge = buildEdge(false);
+  privateEdge = buildEdge(true);
+}, 60_000);
+afterAll(async () => {
+  await sql?.end({ timeout: 2 });
+  await core?.stop();
+  await provider?.stop();
+});
+
+interface Answer {
+  status: number;
+  code: string | null;
+}
+
+/** Status and the stable code: tRPC's domainCode, or the code of a plain JSON error (tiles). */
+async function answer(response: Response): Promise<Answer> {
+  const text = await response.text();
+  let code: string | null = null;
+  try {
+    const body = JSON.parse(text) as { error?: { code?: unknown; data?: { domainCode?: string } } };
+    code =
+      body.error?.data?.domainCode ??
+      (typeof body.error?.code === 'string' ? body.error.code : null);
+  } catch {
+    // Tiles answer protobuf.
+  }
+  return { status: response.status, code };
+}
+
+type Credential = { authorization: string } | { cookie: string } | Record<string, never>;
+const asHeaders = (credential: Credential) => ({ ...credential });
+
+const createNode = (credential: Credential, target: Edge = edge) =>
+  target
+    .handle(
+      new Request(`${ORIGIN}/trpc/nodes.create`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: ORIGIN, ...asHeaders(credential) },
+        body: JSON.stringify({
+          operationId: crypto.randomUUID(),
+          kind: 'place',
+          title: 'Angriffsziel',
+          lat: 48.14,
+          lon: 11.58,
+        }),
+      }),
+    )
+    .then(answer);
+
+const readNodes = (credential: Credential, target: Edge = edge) =>
+  target
+    .handle(
+      new Request(
+        `${ORIGIN}/trpc/nodes.inBBox?input=${encodeURIComponent(
+          JSON.stringify({ west: 11, south: 48, east: 12, north: 49 }),
+        )}`,
+        { headers: asHeaders(credential) },
+      ),
+    )
+    .then(answer);
+
+const tile = (credential: Credential, target: Edge = privateEdge) =>
+  target
+    .handle(new Request(`${ORIGIN}/tiles/nodes/3/4/2.mvt`, { headers: asHeaders(credential) }))
+    .then(answer);
+
+const bearer = (token: string): Credential => ({ authorization: `Bearer ${token}` });
+const cookie = (token: string): Credential => ({ cookie: `theme=dark; wg_at=${token}` });
+
+const nodeCount = async () =>
+  (await core.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM nodes`)[0]!.n;
+
+const refused: Answer = { status: 401, code: 'INVALID_TOKEN' };
+
+describe('the edge refuses forged tokens', () => {
+  test('control: a good token works as header and as cookie, for commands, reads and tiles', async () => {
+    const token = await signToken(
+      keycloakClaims(provider.issuer, { sub: 'forge-control' }),
+      providerKey,
+    );
+    expect(await createNode(bearer(token))).toEqual({ status: 200, code: null });
+    expect(await createNode(cookie(token))).toEqual({ status: 200, code: null });
+    expect(await readNodes(cookie(token))).toEqual({ status: 200, code: null });
+    expect((await tile(bearer(token))).status).toBe(200);
+  });
+
+  test('every attack token is 401 INVALID_TOKEN as header and as cookie; nothing reaches the core', async () => {
+    const before = await nodeCount();
+    const results: Record<string, Record<string, Answer>> = {};
+    for (const { name, token } of attacks) {
+      results[name] = {
+        'command, header': await createNode(bearer(token)),
+        'command, cookie': await createNode(cookie(token)),
+        'read, header': await readNodes(bearer(token)),
+        'read, cookie': await readNodes(cookie(token)),
+      };
+    }
+    const expected = {
+      'command, header': refused,
+      'command, cookie': refused,
+      'read, header': refused,
+      'read, cookie': refused,
+    };
+    expect(results).toEqual(Object.fromEntries(attacks.map((a) => [a.name, expected])));
+    expect(await nodeCount()).toBe(before);
+  });
+
+  test('with AUTH_REQUIRED_FOR_READ every attack token gets a 401 for tiles, not a tile', async () => {
+    const results: Record<string, number> = {};
+    for (const { name, token } of attacks) {
+      const viaHeader = await tile(bearer(token));
+      const viaCookie = await tile(cookie(token));
+      results[name] = Math.max(viaHeader.status, viaCookie.status);
+      expect(Math.min(viaHeader.status, viaCookie.status)).toBe(401);
+    }
+    expect(results).toEqual(Object.fromEntries(attacks.map((a) => [a.name, 401])));
+  });
+
+  test('empty or odd credentials are 401, not anonymous and not a 500', async () => {
+    const forms: Record<string, Credential> = {
+      'Bearer and nothing': { authorization: 'Bearer' },
+      'Bearer and spaces': { authorization: 'Bearer    ' },
+      'Basic credentials': { authorization: 'Basic d2VhdmVyOmRlbW8=' },
+      'two tokens': { authorization: 'Bearer a b' },
+      'empty cookie': { cookie: 'wg_at=' },
+      'cookie with broken %-escapes': { cookie: 'wg_at=%E0%A4%A' },
+      'cookie with a quoted token': { cookie: 'wg_at="abc.def.ghi"' },
+    };
+    const results: Record<string, { command: Answer; read: Answer }> = {};
+    for (const [name, credential] of Object.entries(forms)) {
+      results[name] = { command: await createNode(credential), read: await readNodes(credential) };
+    }
+    expect(results).toEqual(
+      Object.fromEntries(Object.keys(forms).map((n) => [n, { command: refused, read: refused }])),
+    );
+    // No credentials at all: anonymous, so reads work and commands ask for a sign-in.
+    expect(await readNodes({})).toEqual({ status: 200, code: null });
+    expect(await createNode({})).toEqual({ status: 401, code: 'UNAUTHORIZED' });
+  });
+
+  test('a good cookie without our Origin (or with Origin: null) cannot command', async () => {
+    const token = await signToken(keycloakClaims(provider.issuer), providerKey);
+    const post = (headers: Record<string, string>) =>
+      edge
+        .handle(
+          new Request(`${ORIGIN}/trpc/nodes.create`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', cookie: `wg_at=${token}`, ...headers },
+            body: JSON.stringify({
+              operationId: crypto.randomUUID(),
+              kind: 'place',
+              title: 'x',
+              lat: 1,
+              lon: 1,
+            }),
+          }),
+        )
+        .then(answer);
+    const crossSite = { status: 403, code: 'CROSS_SITE_REQUEST' };
+    expect(await post({})).toEqual(crossSite);
+    expect(await post({ origin: 'null' })).toEqual(crossSite);
+    expect(await post({ origin: 'http://localhost:8081' })).toEqual(crossSite);
+    expect(await post({ referer: 'http://localhost:8080.evil.example/page' })).toEqual(crossSite);
+    expect(await post({ referer: `${ORIGIN}/#13/53.5/10` })).toEqual({ status: 200, code: null });
+  });
+});
+
+describe('key rotation at the provider', () => {
+  test('edge and core, both holding the old keys, accept the new kid without a restart', async () => {
+    const login = (username: 'weaver' | 'admin') =>
+      loginWithCodeFlow({ issuer: provider.issuer, ...TEST_CLIENT, username, password: 'demo' });
+    const before = await login('weaver');
+    expect((await createNode(bearer(before.accessToken))).status).toBe(200);
+    // The attack matrix used the refetch a moment ago; wait that cooldown out.
+    await Bun.sleep(COOLDOWN_MS + 100);
+    const fetches = provider.jwksFetches();
+
+    await provider.oidc.rotateKeys();
+    const after = await login('admin');
+    expect(await createNode(bearer(after.accessToken))).toEqual({ status: 200, code: null });
+    expect(await createNode(cookie(after.accessToken))).toEqual({ status: 200, code: null });
+    // One fetch by the edge, one by the core.
+    expect(provider.jwksFetches() - fetches).toBe(2);
+  });
+
+  test('a flood of made-up kids is refused at the edge and hardly touches the JWKS', async () => {
+    const stranger = await ownKey('RS256');
+    const flood = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        signToken(keycloakClaims(provider.issuer), { ...stranger, kid: crypto.randomUUID() }),
+      ),
+    );
+    const fetches = provider.jwksFetches();
+    const started = performance.now();
+    const answers = await Promise.all(flood.map((token) => readNodes(bearer(token))));
+    const elapsed = performance.now() - started;
+    expect(new Set(answers.map((a) => JSON.stringify(a)))).toEqual(
+      new Set([JSON.stringify(refused)]),
+    );
+    expect(provider.jwksFetches() - fetches).toBeLessThanOrEqual(
+      1 + Math.floor(elapsed / COOLDOWN_MS),
+    );
+  });
+});
