@@ -14,14 +14,15 @@ interface Tally {
 
 const TEST_DIRS = ['db', 'events', 'infra', 'core', 'edge', 'web/src'];
 
-function run(argv: string[], cwd: string, env: Record<string, string> = {}): number {
-  const result = Bun.spawnSync(argv, {
+/** Async on purpose: while browser tests run, the stack's processes belong to this event loop. */
+async function run(argv: string[], cwd: string, env: Record<string, string> = {}): Promise<number> {
+  const proc = Bun.spawn(argv, {
     cwd,
     env: { ...process.env, ...env },
     stdout: 'inherit',
     stderr: 'inherit',
   });
-  return result.exitCode ?? 1;
+  return await proc.exited;
 }
 
 /** Counts testcases in a JUnit XML report. */
@@ -52,7 +53,7 @@ async function staticChecks(log: (l: string) => void): Promise<Tally> {
     ['typecheck web', [bun, 'run', 'typecheck'], join(REPO_ROOT, 'web')],
   ];
   for (const [name, argv, cwd] of checks) {
-    const code = run(argv, cwd);
+    const code = await run(argv, cwd);
     log(`${code === 0 ? 'pass' : 'FAIL'}: ${name}`);
     if (code === 0) t.passed++;
     else t.failed++;
@@ -63,7 +64,7 @@ async function staticChecks(log: (l: string) => void): Promise<Tally> {
 async function bunTests(resultsDir: string, log: (l: string) => void): Promise<Tally> {
   const junit = join(resultsDir, 'bun-junit.xml');
   rmSync(junit, { force: true });
-  const code = run(
+  const code = await run(
     [
       process.execPath,
       'test',
@@ -112,7 +113,7 @@ async function e2eTests(resultsDir: string, log: (l: string) => void): Promise<T
   const report = join(resultsDir, 'playwright.json');
   rmSync(report, { force: true });
   try {
-    const code = run(
+    const code = await run(
       ['node', join('node_modules', '@playwright', 'test', 'cli.js'), 'test'],
       join(REPO_ROOT, 'web'),
       {

@@ -1,6 +1,6 @@
-// Child processes of the local stack: started with their env, output prefixed or logged to
-// a file, stopped politely (SIGTERM, then SIGKILL after a grace period).
-import { createWriteStream, type WriteStream } from 'node:fs';
+// Child processes of the local stack: started with their env, output prefixed on our stdout
+// or written straight to a file, stopped politely (SIGTERM, then SIGKILL after a grace period).
+import { closeSync, openSync } from 'node:fs';
 
 export interface ServiceProcess {
   name: string;
@@ -39,44 +39,47 @@ async function pump(stream: ReadableStream<Uint8Array>, write: (line: string) =>
 }
 
 export function spawnService(opts: SpawnOptions): ServiceProcess {
+  if (opts.output.kind === 'file') {
+    // Straight into the file: the output never depends on our event loop being free (a
+    // blocked parent must not fill a pipe and stall the service).
+    const fd = openSync(opts.output.path, 'a');
+    const proc = Bun.spawn(opts.argv, {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdout: fd,
+      stderr: fd,
+    });
+    closeSync(fd);
+    return { name: opts.name, proc, stop: () => stopProcess(proc) };
+  }
   const proc = Bun.spawn(opts.argv, {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },
     stdout: 'pipe',
     stderr: 'pipe',
   });
-  let file: WriteStream | null = null;
-  let write: (line: string) => void;
-  if (opts.output.kind === 'file') {
-    file = createWriteStream(opts.output.path, { flags: 'a' });
-    write = (line) => file!.write(`${line}\n`);
-  } else {
-    const color = COLORS[colorIndex++ % COLORS.length];
-    const tag = `\x1b[${color}m${opts.name.padEnd(6)}\x1b[0m │ `;
-    write = (line) => process.stdout.write(`${tag}${line}\n`);
-  }
+  const color = COLORS[colorIndex++ % COLORS.length];
+  const tag = `\x1b[${color}m${opts.name.padEnd(6)}\x1b[0m │ `;
+  const write = (line: string) => process.stdout.write(`${tag}${line}\n`);
   void pump(proc.stdout as ReadableStream<Uint8Array>, write);
   void pump(proc.stderr as ReadableStream<Uint8Array>, write);
-  return {
-    name: opts.name,
-    proc,
-    async stop() {
-      // A process may already be on its way out (Ctrl-C reaches the whole group); signal it
-      // anyway and always wait for the exit, killing it after a grace period.
-      try {
-        proc.kill('SIGTERM');
-      } catch {}
-      const exited = await Promise.race([
-        proc.exited.then(() => true),
-        Bun.sleep(8_000).then(() => false),
-      ]);
-      if (!exited) {
-        try {
-          proc.kill('SIGKILL');
-        } catch {}
-        await proc.exited;
-      }
-      file?.end();
-    },
-  };
+  return { name: opts.name, proc, stop: () => stopProcess(proc) };
+}
+
+/** SIGTERM, then SIGKILL after a grace period; always waits for the exit. */
+async function stopProcess(proc: ReturnType<typeof Bun.spawn>) {
+  // A process may already be on its way out (Ctrl-C reaches the whole group); signal it anyway.
+  try {
+    proc.kill('SIGTERM');
+  } catch {}
+  const exited = await Promise.race([
+    proc.exited.then(() => true),
+    Bun.sleep(8_000).then(() => false),
+  ]);
+  if (!exited) {
+    try {
+      proc.kill('SIGKILL');
+    } catch {}
+    await proc.exited;
+  }
 }
