@@ -32,7 +32,11 @@ export const handle: Handle = async ({ event, resolve }) => {
     // Some responses (e.g. proxied fetches) have immutable headers; the log line still has the id.
   }
   httpDuration.observe(
-    { method: event.request.method, route: event.route.id ?? 'unmatched', status: String(response.status) },
+    {
+      method: event.request.method,
+      route: event.route.id ?? 'unmatched',
+      status: String(response.status),
+    },
     (performance.now() - started) / 1000,
   );
   log('info', 'request', {
