@@ -14,7 +14,13 @@ const verifier = createJwtVerifier({
 });
 const metrics = createServiceMetrics('core');
 const handler = createCoreFetch({
-  services: { sql, log, now: () => new Date(), commandsPerMinute: env.COMMANDS_PER_MINUTE },
+  services: {
+    sql,
+    log,
+    now: () => new Date(),
+    commandsPerMinute: env.COMMANDS_PER_MINUTE,
+    authRequiredForRead: env.AUTH_REQUIRED_FOR_READ,
+  },
   verifier,
   metrics,
   checks: { database: () => sql`SELECT 1`, oidc: verifier.ready },

@@ -9,4 +9,6 @@ export interface CoreServices {
   now: () => Date;
   /** Commands per account and minute (COMMANDS_PER_MINUTE); 60 when not set. */
   commandsPerMinute?: number;
+  /** AUTH_REQUIRED_FOR_READ: queries of the public map need a signed-in caller too. */
+  authRequiredForRead?: boolean;
 }

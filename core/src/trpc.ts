@@ -25,6 +25,13 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure;
 
+/** Reads of the public map: open to everyone unless AUTH_REQUIRED_FOR_READ. */
+export const readProcedure = t.procedure.use(({ ctx, next }) => {
+  if (ctx.services.authRequiredForRead && !ctx.identity)
+    throw unauthorized('Zum Lesen ist eine Anmeldung nötig.');
+  return next();
+});
+
 export const authedProcedure = t.procedure.use(async ({ ctx, next, type }) => {
   if (!ctx.identity) throw unauthorized();
   // Every command (mutation) of a signed-in account counts against its per-minute limit.
