@@ -1,14 +1,45 @@
 // The browser's tRPC client for the edge. Same origin: Caddy routes /trpc to the edge and the
 // HttpOnly cookie `wg_at` authenticates the call there, so no token is handled here.
-import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+// Subscriptions (live.changes) run over Server-Sent Events on the same path.
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpSubscriptionLink,
+  splitLink,
+  TRPCClientError,
+} from '@trpc/client';
 import type { EdgeRouter } from '@weltgewebe/edge/router';
 
 export const trpc = createTRPCClient<EdgeRouter>({
-  links: [httpBatchLink({ url: '/trpc' })],
+  links: [
+    splitLink({
+      condition: (op) => op.type === 'subscription',
+      true: httpSubscriptionLink({ url: '/trpc' }),
+      false: httpBatchLink({ url: '/trpc' }),
+    }),
+  ],
 });
 
-export type CreateNodeInput = Parameters<typeof trpc.nodes.create.mutate>[0];
-export type NodeDTO = Awaited<ReturnType<typeof trpc.nodes.create.mutate>>;
+type Client = typeof trpc;
+type Query<F> = F extends { query: (...args: never[]) => Promise<infer R> } ? R : never;
+type Mutation<F> = F extends { mutate: (...args: never[]) => Promise<infer R> } ? R : never;
+
+export type CreateNodeInput = Parameters<Client['nodes']['create']['mutate']>[0];
+export type UpdateNodeInput = Parameters<Client['nodes']['update']['mutate']>[0];
+export type NodeDTO = Mutation<Client['nodes']['create']>;
+export type NodeDetail = Query<Client['nodes']['byId']>;
+export type MyAccount = Query<Client['accounts']['me']>;
+export type SetLocationInput = Parameters<Client['accounts']['setLocation']['mutate']>[0];
+export type MessageItem = Query<Client['messages']['list']>['items'][number];
+export type SearchResult = Query<Client['search']['query']>;
+export type NotificationPage = Query<Client['notifications']['list']>;
+export type WeaveryView = Query<Client['weaveries']['byId']>;
+export type WeaveryStats = Query<Client['weaveries']['stats']>;
+// `subscribe` is overloaded; the last overload (an async iterator) names the item type.
+export type LiveItem =
+  ReturnType<Client['live']['changes']['subscribe']> extends AsyncIterableIterator<infer I>
+    ? I
+    : never;
 
 /** What the edge's error formatter adds to every error, read defensively. */
 export interface EdgeErrorInfo {
@@ -21,6 +52,8 @@ export interface EdgeErrorInfo {
   fieldErrors: Record<string, string[]>;
   /** True when no answer came back at all (offline, edge down). */
   network: boolean;
+  /** Extra data of some errors: `current` of a version conflict, `retryAfterSeconds` of 429. */
+  details: Record<string, unknown>;
 }
 
 export function edgeErrorInfo(error: unknown): EdgeErrorInfo {
@@ -32,6 +65,7 @@ export function edgeErrorInfo(error: unknown): EdgeErrorInfo {
     requestId: null,
     fieldErrors: {},
     network: false,
+    details: {},
   };
   if (!(error instanceof TRPCClientError)) return info;
   const data: unknown = error.data;
@@ -44,6 +78,9 @@ export function edgeErrorInfo(error: unknown): EdgeErrorInfo {
   info.domainCode = typeof record.domainCode === 'string' ? record.domainCode : info.trpcCode;
   if (typeof record.httpStatus === 'number') info.httpStatus = record.httpStatus;
   if (typeof record.requestId === 'string') info.requestId = record.requestId;
+  if (record.details && typeof record.details === 'object') {
+    info.details = record.details as Record<string, unknown>;
+  }
   if (record.fieldErrors && typeof record.fieldErrors === 'object') {
     for (const [field, messages] of Object.entries(record.fieldErrors)) {
       if (Array.isArray(messages)) {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { formatViewHash, parseViewHash } from './map-view';
+import { boxCovers, formatViewHash, grownBox, parseViewHash } from './map-view';
 
 describe('map view hash', () => {
   test('round-trips a view', () => {
@@ -16,5 +16,24 @@ describe('map view hash', () => {
     for (const hash of ['', '#', '#abc', '#5/51', '#30/51/10', '#5/91/10', '#5/51/200', '#a/b/c']) {
       expect(parseViewHash(hash)).toBeNull();
     }
+  });
+});
+
+describe('boxes', () => {
+  test('a grown box covers the box it grew from, and not a far one', () => {
+    const hamburg = { west: 9.8, south: 53.4, east: 10.2, north: 53.7 };
+    const grown = grownBox(hamburg, 0.5);
+    expect(boxCovers(grown, hamburg)).toBe(true);
+    expect(boxCovers(grown, { west: 11, south: 48, east: 11.5, north: 48.3 })).toBe(false);
+    expect(grown.south).toBeCloseTo(53.25, 5);
+  });
+
+  test('boxes across the antimeridian and the whole world', () => {
+    const pacific = { west: 170, south: -10, east: -170, north: 10 };
+    expect(boxCovers(pacific, { west: 175, south: 0, east: -175, north: 5 })).toBe(true);
+    expect(boxCovers(pacific, { west: 0, south: 0, east: 5, north: 5 })).toBe(false);
+    const world = grownBox({ west: -170, south: -60, east: 170, north: 70 }, 0.5);
+    expect(world.west).toBe(-180);
+    expect(world.north).toBe(85);
   });
 });

@@ -1,13 +1,9 @@
-// The kinds of Knoten and their German names and map colours (shared by map and forms).
+// The kinds and topics of Knoten, their limits (domain.md) and map colours; names come from
+// the i18n dictionaries (kind.* and topic.*).
+import { t } from '$lib/i18n/i18n.svelte';
+
 export const nodeKinds = ['place', 'resource', 'project', 'event'] as const;
 export type NodeKind = (typeof nodeKinds)[number];
-
-export const nodeKindLabels: Record<NodeKind, string> = {
-  place: 'Ort',
-  resource: 'Ressource',
-  project: 'Projekt',
-  event: 'Veranstaltung',
-};
 
 export const nodeKindColors: Record<NodeKind, string> = {
   place: '#2563eb',
@@ -32,19 +28,33 @@ export const nodeTopics = [
 ] as const;
 export type NodeTopic = (typeof nodeTopics)[number];
 
-export const nodeTopicLabels: Record<NodeTopic, string> = {
-  housing: 'Wohnen',
-  food: 'Essen',
-  mobility: 'Mobilität',
-  energy: 'Energie',
-  education: 'Bildung',
-  health: 'Gesundheit',
-  nature: 'Natur',
-  art: 'Kunst',
-  craft: 'Handwerk',
-  digital: 'Digitales',
-  neighbourhood: 'Nachbarschaft',
-  participation: 'Beteiligung',
+/** The ring around a node on the map shows its first topic. */
+export const nodeTopicColors: Record<NodeTopic, string> = {
+  housing: '#7c3aed',
+  food: '#65a30d',
+  mobility: '#0891b2',
+  energy: '#eab308',
+  education: '#4f46e5',
+  health: '#dc2626',
+  nature: '#15803d',
+  art: '#c026d3',
+  craft: '#92400e',
+  digital: '#0284c7',
+  neighbourhood: '#ea580c',
+  participation: '#be123c',
 };
 
-export const nodeLimits = { title: 120, summary: 500 } as const;
+export const kindLabel = (kind: string): string =>
+  (nodeKinds as readonly string[]).includes(kind) ? t(`kind.${kind as NodeKind}`) : kind;
+
+export const topicLabel = (topic: string): string =>
+  (nodeTopics as readonly string[]).includes(topic) ? t(`topic.${topic as NodeTopic}`) : topic;
+
+export const nodeLimits = {
+  title: 120,
+  summary: 500,
+  body: 20_000,
+  address: 500,
+  topics: 4,
+  message: 4000,
+} as const;

@@ -1,0 +1,48 @@
+// The current language and `t()`. German is the default; English comes from the browser's
+// language or the toggle (remembered in the `wg_lang` cookie so the server renders it too).
+import { de, en, type MessageKey } from './messages';
+
+export type Locale = 'de' | 'en';
+export const locales: readonly Locale[] = ['de', 'en'];
+
+const dictionaries: Record<Locale, Record<MessageKey, string>> = { de, en };
+
+export const i18n = $state<{ locale: Locale }>({ locale: 'de' });
+
+export function t(key: MessageKey, params?: Record<string, string | number>): string {
+  const template = dictionaries[i18n.locale][key] ?? de[key];
+  if (!params) return template;
+  return template.replace(/\{(\w+)\}/g, (match, name: string) =>
+    name in params ? String(params[name]) : match,
+  );
+}
+
+/** A cookie value first, else the first of the browser's languages we speak; German otherwise. */
+export function pickLocale(cookie: string | undefined, acceptLanguage: string | null): Locale {
+  if (cookie === 'de' || cookie === 'en') return cookie;
+  for (const part of (acceptLanguage ?? '').split(',')) {
+    const tag = part.split(';')[0]?.trim().toLowerCase() ?? '';
+    if (tag.startsWith('de')) return 'de';
+    if (tag.startsWith('en')) return 'en';
+  }
+  return 'de';
+}
+
+export function setLocale(locale: Locale): void {
+  i18n.locale = locale;
+  if (typeof document === 'undefined') return;
+  document.documentElement.lang = locale;
+  document.cookie = `wg_lang=${locale}; path=/; max-age=31536000; samesite=lax`;
+}
+
+/** Numbers and dates in the interface's language. */
+export function formatNumber(value: number): string {
+  return value.toLocaleString(i18n.locale === 'de' ? 'de-DE' : 'en-GB');
+}
+
+export function formatDateTime(iso: string): string {
+  return new Date(iso).toLocaleString(i18n.locale === 'de' ? 'de-DE' : 'en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  });
+}
