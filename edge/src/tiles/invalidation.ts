@@ -15,13 +15,12 @@ import { threadsSource } from './sources/threads.ts';
 import type { TileArea, TileCache } from './tile-cache.ts';
 import { type BBox, bboxAround, bboxOf, MAX_ZOOM } from './tile-math.ts';
 
-/** Subjects an edge instance listens to for its cache. */
-export const INVALIDATING_SUBJECTS = [
-  'gewebe.node.>',
-  'gewebe.account.>',
-  'gewebe.thread.>',
-  'gewebe.weavery.>',
-];
+/**
+ * Subjects an edge instance listens to for its cache: all of them in one filter, because
+ * several filter subjects on one consumer need nats-server 2.10 (Debian ships 2.9); events
+ * that change no tile are skipped in changesFor.
+ */
+export const INVALIDATING_SUBJECTS = ['gewebe.>'];
 
 export const SETTLE_DELAYS_MS = [1_000, 3_000, 6_000, 10_000, 15_000];
 
