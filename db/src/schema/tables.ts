@@ -2,6 +2,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   integer,
   jsonb,
   pgTable,
@@ -41,7 +42,23 @@ export const accountLocations = pgTable('account_locations', {
     .references(() => accounts.id),
   location: point('location').notNull(),
   radiusM: integer('radius_m'),
+  /** The public point drawn for (location, radius), reused until either changes. */
+  radiusPoint: point('radius_point'),
   updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+/** Private: the token's e-mail address for notifications (core only). */
+export const accountEmails = pgTable('account_emails', {
+  accountId: uuid('account_id').primaryKey(),
+  email: text('email').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+/** Per-subject command windows of the rate limit (core only). */
+export const commandRateWindows = pgTable('command_rate_windows', {
+  subject: text('subject').primaryKey(),
+  windowStartedAt: ts('window_started_at').notNull(),
+  commands: integer('commands').notNull(),
 });
 
 export const NODE_KINDS = ['place', 'resource', 'project', 'event'] as const;
@@ -196,7 +213,23 @@ export const notifications = pgTable('notifications', {
   createdAt: ts('created_at').notNull().defaultNow(),
   readAt: ts('read_at'),
   emailedAt: ts('emailed_at'),
+  emailAttempts: integer('email_attempts').notNull().default(0),
+  emailRetryAt: ts('email_retry_at'),
+  emailError: text('email_error'),
 });
+
+/** What each node, account and thread currently counts in h3_rollups (cells at res 3/5/7/9). */
+export const h3RollupMembers = pgTable(
+  'h3_rollup_members',
+  {
+    memberType: text('member_type', { enum: ['node', 'account', 'thread'] }).notNull(),
+    memberId: uuid('member_id').notNull(),
+    nodeKind: text('node_kind', { enum: NODE_KINDS }),
+    nodeId: uuid('node_id'),
+    cells: bigint('cells', { mode: 'bigint' }).array().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.memberType, t.memberId] })],
+);
 
 export const places = pgTable('places', {
   id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
@@ -204,4 +237,34 @@ export const places = pgTable('places', {
   country: text('country').notNull(),
   population: integer('population').notNull().default(0),
   location: point('location').notNull(),
+  geonamesId: bigint('geonames_id', { mode: 'number' }).unique(),
+  altName: text('alt_name').notNull().default(''),
+  nameKey: text('name_key'),
+  altKey: text('alt_key'),
+});
+
+const geometry3857 = (name: string) => point(name);
+
+export const basemapShapes = pgTable('basemap_shapes', {
+  id: bigint('id', { mode: 'number' }).primaryKey(),
+  kind: text('kind', { enum: ['land', 'water', 'border'] }).notNull(),
+  minzoom: smallint('minzoom').notNull(),
+  maxzoom: smallint('maxzoom').notNull(),
+  geom: geometry3857('geom').notNull(),
+});
+
+export const basemapPlaces = pgTable('basemap_places', {
+  id: bigint('id', { mode: 'number' }).primaryKey(),
+  kind: text('kind', { enum: ['place', 'country'] }).notNull(),
+  name: text('name').notNull(),
+  country: text('country').notNull().default(''),
+  population: integer('population').notNull().default(0),
+  minzoom: smallint('minzoom').notNull(),
+  geom: geometry3857('geom').notNull(),
+});
+
+export const basemapMeta = pgTable('basemap_meta', {
+  singleton: boolean('singleton').primaryKey().default(true),
+  version: text('version').notNull(),
+  loadedAt: ts('loaded_at').notNull().defaultNow(),
 });
