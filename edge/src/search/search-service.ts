@@ -1,7 +1,6 @@
 // Search straight from PostgreSQL (read-only role): places by prefix and trigram over
 // accent-free keys, ranked by population (and distance); live nodes by German full text with
-// the last word as a prefix, plus trigram word similarity on titles (compounds: "Gärten"
-// finds "Gemeinschaftsgarten", which the german stemmer alone cannot split).
+// the last word as a prefix, topped up by trigram word similarity on titles.
 import type { Sql } from '@weltgewebe/db/client';
 import type { NodeHit, PlaceHit, SearchInput, SearchResult } from './model.ts';
 
@@ -52,9 +51,9 @@ async function searchPlaces(sql: Sql, input: SearchInput): Promise<PlaceHit[]> {
   const similar = key.length >= TRIGRAM_MIN_LENGTH ? sql`OR p.name_key % ${key}` : sql``;
   // Exact names first, then prefixes, then look-alikes; inside each, big and near first.
   // (alt_key is mostly NULL: IS TRUE keeps NULL from sorting before true.)
+  // Planar degrees × 111 km: rough, but only a ranking weight (and cheap on many rows).
   const distance = input.near
-    ? sql`- 1.5 * ln(1 + ST_Distance(p.location::geography,
-          ST_SetSRID(ST_MakePoint(${input.near.lon}, ${input.near.lat}), 4326)::geography) / 25000)`
+    ? sql`- 1.5 * ln(1 + (p.location <-> ST_SetSRID(ST_MakePoint(${input.near.lon}, ${input.near.lat}), 4326)) * 111 / 25)`
     : sql``;
   const rows = await sql<PlaceRow[]>`
     SELECT p.id::text AS id, p.name, p.alt_name, p.country, p.population,
@@ -87,36 +86,65 @@ interface NodeRow {
   lon: number;
 }
 
-async function searchNodes(sql: Sql, input: SearchInput): Promise<NodeHit[]> {
-  const { head, typing } = splitTypedWord(input.q);
+/** The tsquery of the input: websearch syntax, the word being typed as a prefix. */
+function nodeTsQuery(sql: Sql, q: string) {
+  const { head, typing } = splitTypedWord(q);
   const words = head ? sql`websearch_to_tsquery('german', ${head})` : null;
   // The typed word is letters and digits only, so `word:*` is a safe to_tsquery input.
   const prefix = typing
     ? sql`(to_tsquery('german', ${`${typing}:*`}) || to_tsquery('simple', ${`${typing}:*`}))`
     : null;
-  const tsquery = words && prefix ? sql`${words} && ${prefix}` : (words ?? prefix!);
+  return words && prefix ? sql`${words} && ${prefix}` : (words ?? prefix!);
+}
+
+/**
+ * Ranks at most NODE_CANDIDATES matching live nodes: with `near`, the nearest matches (the
+ * GiST index orders them), else any. Full-text matches rank by ts_rank, trigram look-alikes
+ * by word similarity; both are divided by (1 + km / 50) when `near` is given.
+ */
+async function rankNodes(
+  sql: Sql,
+  input: SearchInput,
+  how: 'words' | 'look-alike',
+  limit: number,
+): Promise<NodeRow[]> {
+  const tsq = nodeTsQuery(sql, input.q);
   const plain = sql`immutable_unaccent(${input.q})`;
-  const similar =
-    input.q.length >= TRIGRAM_MIN_LENGTH ? sql`OR immutable_unaccent(n.title) %> ${plain}` : sql``;
-  const proximity = input.near
-    ? sql`/ (1 + ST_Distance(n.location::geography,
-          ST_SetSRID(ST_MakePoint(${input.near.lon}, ${input.near.lat}), 4326)::geography) / 50000)`
-    : sql``;
-  const rows = await sql<NodeRow[]>`
-    WITH q AS (SELECT ${tsquery} AS tsq),
-    candidates AS MATERIALIZED (
-      SELECT n.seq
-      FROM nodes n, q
-      WHERE n.removed_at IS NULL AND n.hidden_at IS NULL
-        AND (n.search @@ q.tsq ${similar})
+  const near = input.near
+    ? sql`ST_SetSRID(ST_MakePoint(${input.near.lon}, ${input.near.lat}), 4326)`
+    : null;
+  const match =
+    how === 'words'
+      ? sql`n.search @@ (${tsq})`
+      : sql`immutable_unaccent(n.title) %> ${plain} AND NOT n.search @@ (${tsq})`;
+  const score =
+    how === 'words'
+      ? sql`ts_rank(n.search, ${tsq})`
+      : sql`word_similarity(${plain}, immutable_unaccent(n.title))`;
+  // Degrees of the planar distance × 111 km: rough, but only a ranking weight.
+  const proximity = near ? sql`/ (1 + (n.location <-> ${near}) * 111 / 50)` : sql``;
+  return await sql<NodeRow[]>`
+    WITH candidates AS MATERIALIZED (
+      SELECT n.seq FROM nodes n
+      WHERE n.removed_at IS NULL AND n.hidden_at IS NULL AND ${match}
+      ${near ? sql`ORDER BY n.location <-> ${near}` : sql``}
       LIMIT ${NODE_CANDIDATES}
     )
     SELECT n.id, n.kind, n.title, n.summary, n.topics,
            ST_Y(n.location) AS lat, ST_X(n.location) AS lon
-    FROM candidates c JOIN nodes n ON n.seq = c.seq, q
-    ORDER BY (ts_rank(n.search, q.tsq) + word_similarity(${plain}, immutable_unaccent(n.title)))
-             ${proximity} DESC, n.seq DESC
-    LIMIT ${input.limit}`;
+    FROM candidates c JOIN nodes n ON n.seq = c.seq
+    ORDER BY ${score} ${proximity} DESC, n.seq DESC
+    LIMIT ${limit}`;
+}
+
+/**
+ * Full-text matches first; when they do not fill the list, trigram look-alikes (typos and
+ * compounds the stemmer cannot split: "Gärten" → "Gemeinschaftsgarten") fill it up.
+ */
+async function searchNodes(sql: Sql, input: SearchInput): Promise<NodeHit[]> {
+  const rows = await rankNodes(sql, input, 'words', input.limit);
+  if (rows.length < input.limit && input.q.length >= TRIGRAM_MIN_LENGTH)
+    rows.push(...(await rankNodes(sql, input, 'look-alike', input.limit - rows.length)));
   return rows.map((r) => ({
     id: r.id,
     kind: r.kind,
