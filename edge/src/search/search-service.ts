@@ -6,6 +6,10 @@ import type { NodeHit, PlaceHit, SearchInput, SearchResult } from './model.ts';
 
 /** Upper bound of nodes ranked per query: a frequent word must not rank a million rows. */
 const NODE_CANDIDATES = 1_000;
+/** With `near`: first the matches within this many degrees (about 100 km) … */
+const NEARBY_DEGREES = 1;
+/** … up to this many, of which the nearest NODE_CANDIDATES are ranked. */
+const NEARBY_POOL = 5_000;
 /** Trigrams need three letters; shorter input is prefix-only. */
 const TRIGRAM_MIN_LENGTH = 3;
 
@@ -98,8 +102,7 @@ function nodeTsQuery(sql: Sql, q: string) {
 }
 
 /**
- * Ranks at most NODE_CANDIDATES matching live nodes: with `near`, the nearest matches (the
- * GiST index orders them), else any. Full-text matches rank by ts_rank, trigram look-alikes
+ * Ranks at most NODE_CANDIDATES matching live nodes: with `near`, the nearest ones, else any. Full-text matches rank by ts_rank, trigram look-alikes
  * by word similarity; both are divided by (1 + km / 50) when `near` is given.
  */
 async function rankNodes(
@@ -107,6 +110,7 @@ async function rankNodes(
   input: SearchInput,
   how: 'words' | 'look-alike',
   limit: number,
+  scope: 'around' | 'anywhere' = 'anywhere',
 ): Promise<NodeRow[]> {
   const tsq = nodeTsQuery(sql, input.q);
   const plain = sql`immutable_unaccent(${input.q})`;
@@ -123,13 +127,24 @@ async function rankNodes(
       : sql`word_similarity(${plain}, immutable_unaccent(n.title))`;
   // Degrees of the planar distance × 111 km: rough, but only a ranking weight.
   const proximity = near ? sql`/ (1 + (n.location <-> ${near}) * 111 / 50)` : sql``;
+  const live = sql`n.removed_at IS NULL AND n.hidden_at IS NULL AND ${match}`;
+  // Around `near`: the matches in a box (nearest first); never a nearest-neighbour scan
+  // filtered by the match, which for a rare word walks half the table.
+  const box =
+    near && scope === 'around'
+      ? sql`AND n.location && ST_Expand(${near}, ${NEARBY_DEGREES})`
+      : sql``;
+  const candidates = near
+    ? sql`
+      pool AS MATERIALIZED (
+        SELECT n.seq, n.location FROM nodes n WHERE ${live} ${box} LIMIT ${NEARBY_POOL}),
+      candidates AS (
+        SELECT seq FROM pool ORDER BY location <-> ${near} LIMIT ${NODE_CANDIDATES})`
+    : sql`
+      candidates AS MATERIALIZED (
+        SELECT n.seq FROM nodes n WHERE ${live} LIMIT ${NODE_CANDIDATES})`;
   return await sql<NodeRow[]>`
-    WITH candidates AS MATERIALIZED (
-      SELECT n.seq FROM nodes n
-      WHERE n.removed_at IS NULL AND n.hidden_at IS NULL AND ${match}
-      ${near ? sql`ORDER BY n.location <-> ${near}` : sql``}
-      LIMIT ${NODE_CANDIDATES}
-    )
+    WITH ${candidates}
     SELECT n.id, n.kind, n.title, n.summary, n.topics,
            ST_Y(n.location) AS lat, ST_X(n.location) AS lon
     FROM candidates c JOIN nodes n ON n.seq = c.seq
@@ -138,13 +153,25 @@ async function rankNodes(
 }
 
 /**
- * Full-text matches first; when they do not fill the list, trigram look-alikes (typos and
- * compounds the stemmer cannot split: "Gärten" → "Gemeinschaftsgarten") fill it up.
+ * Full-text matches first (with `near`: those around it, then any); when they do not fill
+ * the list, trigram look-alikes (typos, and compounds the stemmer cannot split: "Gärten" →
+ * "Gemeinschaftsgarten") fill it up.
  */
 async function searchNodes(sql: Sql, input: SearchInput): Promise<NodeHit[]> {
-  const rows = await rankNodes(sql, input, 'words', input.limit);
-  if (rows.length < input.limit && input.q.length >= TRIGRAM_MIN_LENGTH)
-    rows.push(...(await rankNodes(sql, input, 'look-alike', input.limit - rows.length)));
+  const rows: NodeRow[] = [];
+  const steps: Array<['words' | 'look-alike', 'around' | 'anywhere']> = input.near
+    ? [
+        ['words', 'around'],
+        ['words', 'anywhere'],
+      ]
+    : [['words', 'anywhere']];
+  if (input.q.length >= TRIGRAM_MIN_LENGTH) steps.push(['look-alike', 'anywhere']);
+  for (const [how, scope] of steps) {
+    if (rows.length >= input.limit) break;
+    const seen = new Set(rows.map((r) => r.id));
+    const more = await rankNodes(sql, input, how, input.limit, scope);
+    rows.push(...more.filter((r) => !seen.has(r.id)).slice(0, input.limit - rows.length));
+  }
   return rows.map((r) => ({
     id: r.id,
     kind: r.kind,
