@@ -124,7 +124,19 @@ export function createTileService(opts: TileServiceOptions) {
         pending = { generation, promise };
         inflight.set(key, pending);
       }
-      entry = await pending.promise;
+      try {
+        entry = await pending.promise;
+      } catch (error) {
+        // The database gave up (the edge role's statement timeout): busy, not broken.
+        if ((error as { code?: string }).code !== '57014') throw error;
+        const res = jsonError(
+          503,
+          'TILE_TIMEOUT',
+          'Die Kachel braucht gerade zu lange. Bitte gleich noch einmal versuchen.',
+        );
+        res.headers.set('retry-after', '1');
+        return res;
+      }
       cache.set(key, tile, entry, pending.generation);
     }
     const headers = new Headers({

@@ -363,10 +363,12 @@ describe('accounts', () => {
 });
 
 describe('threads', () => {
-  const from = { lat: 52.37, lon: 9.72 };
+  const from = { lat: 52.379, lon: 9.72 };
   const toA = { lat: 52.38, lon: 9.75 };
   const toB = { lat: 52.385, lon: 9.74 };
   const ids: Record<string, { id: string; seq: number }> = {};
+  let nodeA: string;
+  let spinnerId: string;
 
   beforeAll(async () => {
     const spinner = await insertAccount(h.core.sql, { name: 'Spinnerin', publicPoint: from });
@@ -375,6 +377,8 @@ describe('threads', () => {
       { ...toA, title: 'Gemeinschaftsgarten' },
       { ...toB, title: 'Repair-Café', kind: 'project' },
     ]);
+    nodeA = a!.id;
+    spinnerId = spinner.id;
     ids.fresh = await insertThread(h.core.sql, { accountId: spinner.id, nodeId: a!.id });
     ids.half = await insertThread(h.core.sql, {
       accountId: spinner.id,
@@ -399,9 +403,9 @@ describe('threads', () => {
   });
 
   test('live threads are lines from the public point to the node with strength 0..1; expired ones are absent', async () => {
-    const t = tileOf(from, 10);
-    expect(tileOf(toA, 10)).toEqual(t);
-    expect(tileOf(toB, 10)).toEqual(t);
+    const t = tileOf(from, 12);
+    expect(tileOf(toA, 12)).toEqual(t);
+    expect(tileOf(toB, 12)).toEqual(t);
     const features = (await fetchTile(h.request, 'threads', t)).features;
     const seqs = Object.fromEntries(Object.entries(ids).map(([k, v]) => [v.seq, k]));
     expect(features.map((f) => seqs[f.id!]).sort()).toEqual(['fresh', 'half']);
@@ -418,7 +422,14 @@ describe('threads', () => {
     expect(half.properties.strength as number).toBeCloseTo(0.5, 2);
     expect(fresh.properties.kind).toBe('participation');
     expect(half.properties.kind).toBe('knotting');
-    expect(fresh.properties.id).toBe(ids.fresh!.id);
+    expect(fresh.properties.node_id).toBe(nodeA);
+    expect(fresh.properties.account_id).toBe(spinnerId);
+    // Below z12 a line carries only kind and strength (two decimals): small tiles.
+    const wide = (await fetchTile(h.request, 'threads', tileOf(from, 9))).features;
+    expect(wide.find((f) => f.id === ids.fresh!.seq)!.properties).toEqual({
+      kind: 'participation',
+      strength: 1,
+    });
     const line = fresh.geometry.coordinates as [number, number][];
     expect(near(line[0]!, from, 1e-4)).toBe(true);
     expect(near(line[line.length - 1]!, toA, 1e-4)).toBe(true);

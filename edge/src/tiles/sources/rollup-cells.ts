@@ -62,20 +62,26 @@ export function rollupCellsSql(
   const kinds = filters.kinds ?? NODE_KINDS;
   const base = filters.topics
     ? sql`
-        SELECT r.cell, r.boundary, r.accounts, r.threads,
-               ${sql.unsafe(
-                 NODE_KINDS.map((k) =>
-                   kinds.includes(k)
-                     ? `count(n.id) FILTER (WHERE n.kind = '${k}')::int AS ${k}`
-                     : `0 AS ${k}`,
-                 ).join(', '),
-               )}
-          FROM h3_rollups r
-          LEFT JOIN nodes n ON n.${sql(`h3_r${level.resolution}`)} = r.cell
-           AND n.removed_at IS NULL AND n.hidden_at IS NULL
-           AND n.topics && ${filters.topics}::text[] AND n.kind = ANY(${[...kinds]}::text[])
-         WHERE r.resolution = ${level.resolution} AND r.boundary && ${env}
-         GROUP BY r.cell, r.boundary, r.accounts, r.threads`
+        WITH cells AS (
+          SELECT r.cell, r.boundary, r.accounts, r.threads FROM h3_rollups r
+           WHERE r.resolution = ${level.resolution} AND r.boundary && ${env}
+        ), counts AS (
+          SELECT n.${sql(`h3_r${level.resolution}`)} AS cell,
+                 ${sql.unsafe(
+                   NODE_KINDS.map((k) =>
+                     kinds.includes(k)
+                       ? `count(*) FILTER (WHERE n.kind = '${k}')::int AS ${k}`
+                       : `0 AS ${k}`,
+                   ).join(', '),
+                 )}
+            FROM nodes n
+           WHERE n.${sql(`h3_r${level.resolution}`)} IN (SELECT cell FROM cells)
+             AND n.removed_at IS NULL AND n.hidden_at IS NULL
+             AND n.topics && ${filters.topics}::text[] AND n.kind = ANY(${[...kinds]}::text[])
+           GROUP BY 1
+        )
+        SELECT c.cell, c.boundary, c.accounts, c.threads, k.place, k.resource, k.project, k.event
+          FROM cells c JOIN counts k ON k.cell = c.cell`
     : sql`
         SELECT r.cell, r.boundary, r.accounts, r.threads,
                ${sql.unsafe(
