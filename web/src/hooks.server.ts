@@ -1,5 +1,6 @@
 // Per-request work of the web server: request id, session from cookies, access log, error ids.
 import type { Handle, HandleServerError } from '@sveltejs/kit';
+import { allowFormActionTo } from '$lib/server/csp';
 import { env } from '$lib/server/env';
 import { errorFields, log } from '$lib/server/log';
 import { httpDuration } from '$lib/server/metrics';
@@ -8,6 +9,9 @@ import { resolveSession, userFromOutcome } from '$lib/server/session';
 // Paths that never look at the session (health probes are polled often and must stay cheap).
 const sessionless =
   /^\/(health\/|version$|metrics$|basemap\/|auth\/(login|callback|logout|refresh)$|favicon|manifest)/;
+
+// Login and logout forms redirect to the provider: the page CSP's form-action must allow it.
+const issuerOrigin = new URL(env.OIDC_ISSUER).origin;
 
 function requestIdFrom(request: Request): string {
   const incoming = request.headers.get('x-request-id');
@@ -28,6 +32,10 @@ export const handle: Handle = async ({ event, resolve }) => {
   const response = await resolve(event);
   try {
     response.headers.set('x-request-id', requestId);
+    const policy = response.headers.get('content-security-policy');
+    if (policy) {
+      response.headers.set('content-security-policy', allowFormActionTo(policy, issuerOrigin));
+    }
   } catch {
     // Some responses (e.g. proxied fetches) have immutable headers; the log line still has the id.
   }

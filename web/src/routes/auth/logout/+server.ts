@@ -1,11 +1,15 @@
-// GET /auth/logout — forget the session here and end it at the provider as well.
+// /auth/logout — forget the session here and end it at the provider as well. POST (a form of
+// our own pages) must carry our Origin; GET (the header link) must not have started on
+// another site, so nobody can sign a person out from elsewhere.
 import { redirect } from '@sveltejs/kit';
+import { env } from '$lib/server/env';
 import { errorFields, log } from '$lib/server/log';
 import { endSessionUrl } from '$lib/server/oidc';
+import { fromOurOrigin, navigationFromOurSite } from '$lib/server/request-origin';
 import { clearSessionCookies, readSessionCookies } from '$lib/server/session-cookies';
-import type { RequestHandler } from './$types';
+import type { RequestEvent, RequestHandler } from './$types';
 
-export const GET: RequestHandler = async ({ cookies, locals }) => {
+async function logout({ cookies, locals }: RequestEvent): Promise<never> {
   const { idToken } = readSessionCookies(cookies);
   clearSessionCookies(cookies);
   let target = '/';
@@ -20,4 +24,23 @@ export const GET: RequestHandler = async ({ cookies, locals }) => {
     });
   }
   redirect(303, target);
+}
+
+export const GET: RequestHandler = async (event) => {
+  if (!navigationFromOurSite(event.request)) {
+    log('info', 'logout from another site ignored', { request_id: event.locals.requestId });
+    redirect(303, '/');
+  }
+  return logout(event);
+};
+
+export const POST: RequestHandler = async (event) => {
+  if (!fromOurOrigin(event.request, env.ORIGIN)) {
+    log('info', 'cross-site logout refused', { request_id: event.locals.requestId });
+    return new Response('Anfrage von fremder Seite abgelehnt.', {
+      status: 403,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+    });
+  }
+  return logout(event);
 };
