@@ -1,4 +1,5 @@
-// `bun db/src/migrate-cli.ts`: migrate the database (and load demo data when SEED_DEMO=true).
+// `bun db/src/migrate-cli.ts`: migrate the database (and load demo data when SEED_DEMO=true,
+// the basemap when LOAD_BASEMAP=true).
 import { loadDbEnv } from './env.ts';
 import { migrate } from './migrate.ts';
 
@@ -14,4 +15,8 @@ log(applied.length ? `applied ${applied.length} migration(s)` : 'schema up to da
 if (env.SEED_DEMO) {
   const { seedDemo } = await import('./seed/demo.ts');
   await seedDemo(env.DATABASE_URL, { log });
+}
+if (env.LOAD_BASEMAP) {
+  const { loadBasemap } = await import('./basemap/load-basemap.ts');
+  await loadBasemap(env.DATABASE_URL, { log });
 }
