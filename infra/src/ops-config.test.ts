@@ -373,6 +373,67 @@ describe('Keycloak realm', () => {
   });
 });
 
+describe('tokens from the Keycloak realm fit the services', () => {
+  const realm = JSON.parse(readText('infra/keycloak/weltgewebe-realm.json')) as {
+    realm: string;
+    clients: {
+      clientId: string;
+      protocolMappers: { protocolMapper: string; config: Record<string, string> }[];
+    }[];
+  };
+  const client = realm.clients.find((c) => c.clientId === 'weltgewebe-web')!;
+  const mapper = (id: string) => client.protocolMappers.find((m) => m.protocolMapper === id);
+  const services = (
+    parse(readText('docker-compose.yml'), { merge: true }) as {
+      services: Record<string, { environment?: Record<string, string> }>;
+    }
+  ).services;
+  /** `${NAME:?message}` and `${NAME}` are the same variable. */
+  const plain = (value: string | undefined) => value?.replace(/\$\{(\w+):\?[^}]*\}/g, '$${$1}');
+
+  test('access tokens carry sub and the realm roles (composites expanded) at realm_access.roles', () => {
+    const roles = mapper('oidc-usermodel-realm-role-mapper');
+    expect(roles?.config).toMatchObject({
+      'claim.name': 'realm_access.roles',
+      multivalued: 'true',
+      'access.token.claim': 'true',
+    });
+    expect(mapper('oidc-sub-mapper')?.config['access.token.claim']).toBe('true');
+  });
+
+  test('web, edge and core check the realm as issuer, its audience and its role claim path', () => {
+    const audience = mapper('oidc-audience-mapper')!.config['included.custom.audience'];
+    const claimPath = mapper('oidc-usermodel-realm-role-mapper')!.config['claim.name'];
+    for (const name of ['web', 'edge', 'edge2', 'core']) {
+      const env = services[name]!.environment!;
+      expect({
+        name,
+        issuer: plain(env.OIDC_ISSUER),
+        audience: env.OIDC_AUDIENCE,
+        roles: env.ROLE_CLAIM_PATH,
+      }).toEqual({
+        name,
+        issuer: `https://${placeholder('AUTH_DOMAIN')}/realms/${realm.realm}`,
+        audience,
+        roles: claimPath,
+      });
+    }
+    expect(services.caddy!.environment!.OIDC_ISSUER_ORIGIN).toBe(
+      `https://${placeholder('AUTH_DOMAIN')}`,
+    );
+  });
+
+  test("the edges take cookie-borne commands from the site's own pages only", () => {
+    for (const name of ['edge', 'edge2']) {
+      expect({ name, origins: services[name]!.environment!.ALLOWED_ORIGINS }).toEqual({
+        name,
+        origins: `https://${placeholder('DOMAIN')}`,
+      });
+    }
+    expect(services.web!.environment!.ORIGIN).toBe(`https://${placeholder('DOMAIN')}`);
+  });
+});
+
 // ---------------------------------------------------------------------------------------
 // The front door for real: Caddy with the repository's Caddyfile on a free port, in front
 // of stand-ins for two edge instances and the web server.
