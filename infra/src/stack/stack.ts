@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrate } from '../../../db/src/migrate.ts';
+import { loadGazetteer } from '../../../db/src/gazetteer/load.ts';
 import { seedDemo } from '../../../db/src/seed/demo.ts';
 import { waitForHttp } from '../services/free-port.ts';
 import { startNats } from '../services/nats.ts';
@@ -113,6 +114,8 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     const applied = await migrate(ownerUrl, { log });
     if (applied.length === 0) log('database schema up to date');
     if (opts.seed) await seedDemo(ownerUrl, { log });
+    // Search needs real places ("Hamb" finds Hamburg); skipped when already loaded.
+    await loadGazetteer(ownerUrl, { log });
     const nats = await startNats({
       storeDir: join(opts.dataDir, 'nats'),
       port: ports.nats,
