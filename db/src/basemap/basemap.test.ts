@@ -1,9 +1,12 @@
 // The basemap loader against a real PostGIS: valid shapes per zoom band, land and water on the
 // right side of the antimeridian and at the poles, labels, idempotence, the edge may read it.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import postgres from 'postgres';
 import { freshDatabase, type TestDatabase } from '../../../infra/src/testing/index.ts';
 import { BASEMAP_BANDS, type BasemapSummary, loadBasemap, placeMinZoom } from './load-basemap.ts';
+
+// Real services start in the first hook; polls wait for workers: room on a busy machine.
+setDefaultTimeout(120_000);
 
 let db: TestDatabase;
 let sql: postgres.Sql;

@@ -1,7 +1,10 @@
 // AUTH_REQUIRED_FOR_READ=true: tiles need a valid token, and are never stored in shared caches.
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { accessTokenFor } from '@weltgewebe/infra/testing';
 import { type EdgeHarness, startEdgeHarness } from '../testing/edge-harness.ts';
+
+// Real services start in the first hook; polls wait for workers: room on a busy machine.
+setDefaultTimeout(60_000);
 
 let h: EdgeHarness;
 beforeAll(async () => {

@@ -2,7 +2,7 @@
 // cache and NATS consumer. Commands go through the first; the second has cached the tiles
 // before and must show the change on its own: detail zooms right after the event, rollup zooms
 // once the real hex-rollup worker has counted it. One test per event kind; polls, never timings.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { createLogger } from '@weltgewebe/infra/kit';
 import { accessTokenFor } from '@weltgewebe/infra/testing';
 import { latLngToCell } from 'h3-js';
@@ -11,6 +11,9 @@ import { type RunningWorkers, startWorkers } from '../../../core/src/workers/wor
 import type { DecodedFeature } from '../testing/decode-mvt.ts';
 import { type EdgeHarness, startEdgeHarness } from '../testing/edge-harness.ts';
 import { eventually, featuresAt, type LatLon, type Request } from './tile-testing.ts';
+
+// Real services start in the first hook; polls wait for workers: room on a busy machine.
+setDefaultTimeout(60_000);
 
 /** Poll bounds, generous for a busy 2-core machine (the contract is 1 s and 10 s). */
 const DETAIL_MS = 5_000;

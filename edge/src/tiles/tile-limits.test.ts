@@ -2,7 +2,7 @@
 // and the real basemap. Low zooms stay small because they read rollups; detail tiles too dense
 // for points fall back to grid clusters; the basemap is generalised per zoom band.
 // TILE_SIZES=1 prints the measured sizes.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import postgres from 'postgres';
 import { rebuildRollups } from '../../../core/src/workers/hex-rollup.ts';
 import { loadBasemap } from '../../../db/src/basemap/load-basemap.ts';
@@ -18,6 +18,9 @@ import {
   pointsAround,
   tileOf,
 } from './tile-testing.ts';
+
+// Real services start in the first hook; polls wait for workers: room on a busy machine.
+setDefaultTimeout(120_000);
 
 const NODES = 20_000;
 const ACCOUNTS = 3_000;

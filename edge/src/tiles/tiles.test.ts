@@ -1,7 +1,7 @@
 // Vector tiles through the edge, decoded as a map client decodes them: what each source shows
 // (and never shows), filters, composites, errors, HTTP caching, TileJSON and the catalog.
 // Data is written straight into the test database; rollups are rebuilt from the tables.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { createPool } from '@weltgewebe/db/client';
 import { cellToLatLng, cellToParent, getResolution, latLngToCell } from 'h3-js';
 import { rebuildRollups } from '../../../core/src/workers/hex-rollup.ts';
@@ -18,6 +18,9 @@ import {
   tileOf,
   tilePath,
 } from './tile-testing.ts';
+
+// Real services start in the first hook; polls wait for workers: room on a busy machine.
+setDefaultTimeout(60_000);
 
 let h: EdgeHarness;
 let owner: string;
