@@ -1,7 +1,7 @@
 // In-memory LRU of encoded tiles, bounded by bytes, indexed by z/x/y and by zoom so a change
 // drops exactly the tiles it touches (for every source combination that includes the source),
-// whether it names a few tiles or an area over all zooms. Recent changes are remembered for a
-// minute so that a render which started before a change never stores its stale result.
+// whether it names a few tiles or an area over all zooms. Changes are remembered while a render
+// that started before them is still running, so that render never stores its stale result.
 import { type BBox, type TileCoord, tileRangeOf } from './tile-math.ts';
 
 export interface CachedTile {
@@ -29,6 +29,7 @@ interface Change {
   touches(tile: TileCoord): boolean;
 }
 
+/** A backstop: no render runs this long (the edge role's statement timeout is 5 s). */
 const CHANGE_MEMORY_MS = 60_000;
 const tileKey = (t: TileCoord) => `${t.z}/${t.x}/${t.y}`;
 
@@ -123,13 +124,41 @@ export class TileCache {
     }
   }
 
+  /** Renders in flight, by the generation they started at (a count per generation). */
+  private rendering = new Map<number, number>();
+
+  /** A render starts: returns the generation to hand to set() when it is done. */
+  beginRender(): number {
+    this.rendering.set(this.generation, (this.rendering.get(this.generation) ?? 0) + 1);
+    return this.generation;
+  }
+
+  /** A render ended (after its set()): changes no running render can overlap are forgotten. */
+  endRender(generation: number) {
+    const n = (this.rendering.get(generation) ?? 1) - 1;
+    if (n > 0) this.rendering.set(generation, n);
+    else this.rendering.delete(generation);
+    this.forget();
+  }
+
+  private forget(now = Date.now()) {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const g of this.rendering.keys()) oldest = Math.min(oldest, g);
+    let drop = 0;
+    while (
+      drop < this.changes.length &&
+      (this.changes[drop]!.generation <= oldest || this.changes[drop]!.at < now - CHANGE_MEMORY_MS)
+    ) {
+      drop++;
+    }
+    if (drop) this.changes.splice(0, drop);
+  }
+
   private remember(source: string, touches: (tile: TileCoord) => boolean) {
     const now = Date.now();
     this.generation++;
     this.changes.push({ generation: this.generation, at: now, source, touches });
-    let drop = 0;
-    while (drop < this.changes.length && this.changes[drop]!.at < now - CHANGE_MEMORY_MS) drop++;
-    if (drop) this.changes.splice(0, drop);
+    this.forget(now);
   }
 
   private dropAt(source: string, tk: string): number {

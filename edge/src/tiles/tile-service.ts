@@ -117,10 +117,17 @@ export function createTileService(opts: TileServiceOptions) {
       // A render that started before a change to this tile must not be shared after it.
       if (pending && cache.touchedSince(pending.generation, names, tile)) pending = undefined;
       if (!pending) {
-        const generation = cache.generation;
-        const promise = render(sources, tile, filters.filters).finally(() => {
-          if (inflight.get(key)?.promise === promise) inflight.delete(key);
-        });
+        const generation = cache.beginRender();
+        const promise = render(sources, tile, filters.filters)
+          .then((rendered) => {
+            // Stored once, by the render itself, unless a change overlapped it.
+            cache.set(key, tile, rendered, generation);
+            return rendered;
+          })
+          .finally(() => {
+            if (inflight.get(key)?.promise === promise) inflight.delete(key);
+            cache.endRender(generation);
+          });
         pending = { generation, promise };
         inflight.set(key, pending);
       }
@@ -137,7 +144,6 @@ export function createTileService(opts: TileServiceOptions) {
         res.headers.set('retry-after', '1');
         return res;
       }
-      cache.set(key, tile, entry, pending.generation);
     }
     const headers = new Headers({
       'content-type': 'application/vnd.mapbox-vector-tile',
