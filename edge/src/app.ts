@@ -138,10 +138,16 @@ export function createEdge(deps: EdgeDeps) {
     .all('/trpc/*', ({ request }) => trpc(request, requestIdFrom(request.headers)), {
       parse: 'none',
     })
-    .get('/tiles/catalog', () => tiles.catalog())
-    .get('/tiles/:sources', ({ params, request }) => {
+    .get(
+      '/tiles/catalog',
+      async ({ request }) =>
+        (await tilesAllowed(request, requestIdFrom(request.headers))) ?? tiles.catalog(),
+    )
+    .get('/tiles/:sources', async ({ params, request }) => {
       const m = /^([a-z0-9_,-]+)\.json$/.exec(params.sources);
       if (!m) return jsonError(404, 'NOT_FOUND', 'Nicht gefunden.', requestIdFrom(request.headers));
+      const denied = await tilesAllowed(request, requestIdFrom(request.headers));
+      if (denied) return denied;
       const url = new URL(request.url);
       return tiles.tileJson(url.origin, m[1]!, url.searchParams);
     })

@@ -110,7 +110,14 @@ export function createTileService(opts: TileServiceOptions) {
     if (!filters.ok) return jsonError(400, 'BAD_TILE_FILTER', filters.message);
 
     const names = sources.map((s) => s.name);
-    const key = TileCache.key(names, tile.z, tile.x, tile.y, filtersKey(filters.filters));
+    // Visibility class: every reader sees the same public map (no per-person content).
+    const key = TileCache.key(
+      names,
+      tile.z,
+      tile.x,
+      tile.y,
+      `public;${filtersKey(filters.filters)}`,
+    );
     let entry = cache.get(key);
     if (!entry) {
       let pending = inflight.get(key);
