@@ -9,6 +9,11 @@ const schema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  /** Load the gazetteer of places (db/src/gazetteer) after migrating; skipped when loaded. */
+  LOAD_GAZETTEER: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** Load the self-hosted basemap (db/src/basemap) after migrating; skipped when loaded. */
   LOAD_BASEMAP: z
     .enum(['true', 'false'])

@@ -1,5 +1,6 @@
 // `bun db/src/migrate-cli.ts`: migrate the database (and load demo data when SEED_DEMO=true,
-// the basemap when LOAD_BASEMAP=true).
+// the gazetteer when LOAD_GAZETTEER=true, the basemap — whose labels come from it — when
+// LOAD_BASEMAP=true).
 import { loadDbEnv } from './env.ts';
 import { migrate } from './migrate.ts';
 
@@ -15,6 +16,10 @@ log(applied.length ? `applied ${applied.length} migration(s)` : 'schema up to da
 if (env.SEED_DEMO) {
   const { seedDemo } = await import('./seed/demo.ts');
   await seedDemo(env.DATABASE_URL, { log });
+}
+if (env.LOAD_GAZETTEER) {
+  const { loadGazetteer } = await import('./gazetteer/load.ts');
+  await loadGazetteer(env.DATABASE_URL, { log });
 }
 if (env.LOAD_BASEMAP) {
   const { loadBasemap } = await import('./basemap/load-basemap.ts');

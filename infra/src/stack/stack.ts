@@ -3,8 +3,9 @@
 // run it on free ports in a throw-away data directory. Same commands as production.
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { migrate } from '../../../db/src/migrate.ts';
+import { loadBasemap } from '../../../db/src/basemap/load-basemap.ts';
 import { loadGazetteer } from '../../../db/src/gazetteer/load.ts';
+import { migrate } from '../../../db/src/migrate.ts';
 import { seedDemo } from '../../../db/src/seed/demo.ts';
 import { waitForHttp } from '../services/free-port.ts';
 import { startNats } from '../services/nats.ts';
@@ -116,6 +117,8 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     if (opts.seed) await seedDemo(ownerUrl, { log });
     // Search needs real places ("Hamb" finds Hamburg); skipped when already loaded.
     await loadGazetteer(ownerUrl, { log });
+    // The self-hosted basemap (land, water, borders, labels); skipped when already loaded.
+    await loadBasemap(ownerUrl, { log });
     const nats = await startNats({
       storeDir: join(opts.dataDir, 'nats'),
       port: ports.nats,
