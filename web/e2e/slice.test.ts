@@ -65,7 +65,11 @@ test('the map page loads and sends no request to any other host', async ({ page,
   });
 
   const basemap = page.waitForResponse(
-    (response) => response.url().includes('/basemap/countries.geojson') && response.ok(),
+    // The GeoJSON countries, or the vector basemap once the edge serves it with data.
+    (response) =>
+      (response.url().includes('/basemap/countries.geojson') ||
+        response.url().includes('/tiles/basemap/')) &&
+      response.ok(),
   );
   await page.goto('/');
   await expect(page).toHaveTitle(/Weltgewebe/);

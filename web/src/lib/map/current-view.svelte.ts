@@ -1,2 +1,4 @@
-// The map's current hash as shared state, so login links bring a person back to the same spot.
-export const currentView = $state({ hash: '' });
+// What the URL says about the map beyond the route: the view hash (#zoom/lat/lon) and the query
+// (?knoten=&kinds=&topics=). Shallow history updates do not change SvelteKit's `page.url`,
+// so the page keeps this in step itself; login links use it to bring a person back.
+export const currentView = $state({ hash: '', search: '' });

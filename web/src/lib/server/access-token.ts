@@ -12,8 +12,14 @@ async function issuerKeys() {
   if (!keys) {
     const metadata = (await oidcConfig()).serverMetadata();
     if (!metadata.jwks_uri) throw new Error('OIDC discovery document has no jwks_uri');
-    // jose refetches the set when a token names an unknown kid (key rotation).
-    keys = { jwks: createRemoteJWKSet(new URL(metadata.jwks_uri)), issuer: metadata.issuer };
+    // Unknown kids are looked up below, not by jose: its cooldown counts from the last fetch,
+    // so a rotation right after a routine refetch would sign people out.
+    keys = {
+      jwks: createRemoteJWKSet(new URL(metadata.jwks_uri), {
+        cooldownDuration: Number.POSITIVE_INFINITY,
+      }),
+      issuer: metadata.issuer,
+    };
   }
   return keys;
 }
@@ -24,14 +30,33 @@ export interface VerifiedAccessToken {
   expiresAt: number;
 }
 
+/** A token with a kid we do not know (key rotation) refetches the JWKS, at most this often. */
+const unknownKidCooldownMs = 10_000;
+let lastUnknownKidFetch = Number.NEGATIVE_INFINITY;
+
 export async function verifyAccessToken(token: string): Promise<VerifiedAccessToken> {
   const { jwks, issuer } = await issuerKeys();
-  const { payload } = await jwtVerify(token, jwks, {
-    issuer,
-    audience: env.OIDC_AUDIENCE,
-    algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
-    clockTolerance: 5,
-  });
+  const verify = () =>
+    jwtVerify(token, jwks, {
+      issuer,
+      audience: env.OIDC_AUDIENCE,
+      algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+      clockTolerance: 5,
+    });
+  let verified: Awaited<ReturnType<typeof verify>>;
+  try {
+    verified = await verify();
+  } catch (error) {
+    if (
+      !(error instanceof errors.JWKSNoMatchingKey) ||
+      Date.now() - lastUnknownKidFetch < unknownKidCooldownMs
+    )
+      throw error;
+    lastUnknownKidFetch = Date.now();
+    await jwks.reload();
+    verified = await verify();
+  }
+  const { payload } = verified;
   if (!payload.sub) throw new errors.JWTClaimValidationFailed('missing sub', payload, 'sub');
   const roles = rolesFromClaims(payload, env.ROLE_CLAIM_PATH);
   return {
@@ -47,8 +72,10 @@ export async function verifyAccessToken(token: string): Promise<VerifiedAccessTo
 
 /** False for "the token is bad", true for "the keys could not be fetched right now". */
 export function isTransientVerificationError(error: unknown): boolean {
-  if (error instanceof errors.JWKSTimeout) return true;
-  return !(error instanceof errors.JOSEError);
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return true;
+  // jose's plain JOSEError is what a failed JWKS fetch (non-200, not JSON) throws.
+  if (error instanceof errors.JOSEError) return error.code === 'ERR_JOSE_GENERIC';
+  return true;
 }
 
 function displayName(payload: JWTPayload): string {

@@ -1,0 +1,469 @@
+// The map people open on their phone, end to end against the whole stack behind Caddy — run
+// at a phone viewport (390×844, touch) and on desktop: search, reading a node, creating one
+// (with field errors), joining, a conversation that reaches a second browser live, placing a
+// Garnrolle with a radius (others see only the public point), deep links, dark mode and a
+// keyboard-only path. Every test also asserts that no request left for another host.
+import { type BrowserContext, test as base, expect, type Page } from '@playwright/test';
+
+const issuerOrigin = new URL(process.env.E2E_OIDC_ISSUER ?? 'http://localhost:3003').origin;
+
+interface MapHandle {
+  loaded(): boolean;
+  getCenter(): { lat: number; lng: number };
+  getZoom(): number;
+  getPaintProperty(layer: string, property: string): unknown;
+  queryRenderedFeatures(options?: { layers: string[] }): Array<{
+    properties: Record<string, unknown>;
+    geometry: { type: string; coordinates: unknown };
+  }>;
+}
+type MapWindow = Window & { __wgMap?: MapHandle };
+
+/** Records requests to any origin but the app's (the login page of the issuer is allowed). */
+function watchForeignRequests(context: BrowserContext, appOrigin: string, foreign: string[]): void {
+  context.on('request', (request) => {
+    const url = request.url();
+    if (url.startsWith('data:') || url.startsWith('blob:')) return;
+    const origin = new URL(url).origin;
+    if (origin === appOrigin) return;
+    if (origin === issuerOrigin) return;
+    foreign.push(url);
+  });
+}
+
+const test = base.extend<{ foreign: string[] }>({
+  foreign: [
+    async ({ context, baseURL }, use) => {
+      const foreign: string[] = [];
+      watchForeignRequests(context, new URL(baseURL ?? 'http://localhost:8080').origin, foreign);
+      await use(foreign);
+      expect(foreign, 'requests to other hosts').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+async function waitForMap(page: Page): Promise<void> {
+  await expect(page.locator('canvas.maplibregl-canvas')).toBeVisible();
+  await page.waitForFunction(() => (window as MapWindow).__wgMap?.loaded() === true, null, {
+    timeout: 30_000,
+  });
+}
+
+/** Until the map has drawn every tile it asked for (rendered features can be queried). */
+async function waitForIdle(page: Page): Promise<void> {
+  await waitForMap(page);
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        const map = (
+          window as unknown as {
+            __wgMap: { once(e: string, f: () => void): void; triggerRepaint(): void };
+          }
+        ).__wgMap;
+        map.once('idle', () => resolve());
+        map.triggerRepaint();
+        setTimeout(resolve, 10_000);
+      }),
+  );
+}
+
+async function signIn(page: Page, username: 'reader' | 'weaver' | 'admin'): Promise<void> {
+  const appOrigin = new URL(page.url()).origin;
+  await page.getByRole('banner').getByRole('link', { name: 'Anmelden' }).click();
+  await page.waitForURL((url) => url.origin === issuerOrigin);
+  await page.locator('input[name=login]').fill(username);
+  await page.locator('input[name=password]').fill('demo');
+  await page.locator('button[type=submit]', { hasText: 'Anmelden' }).click();
+  await page.waitForURL((url) => url.origin === appOrigin);
+  await waitForMap(page);
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  const project = test.info().project.name;
+  await page.screenshot({ path: `test-results/screens/${project}-${name}.png` });
+}
+
+/** A random detail view over Germany, so runs do not pile up on one spot. */
+function germanView(zoom = 14): { hash: string; lat: number; lon: number } {
+  const lat = 50 + Math.random() * 2.5;
+  const lon = 7.5 + Math.random() * 5.5;
+  return { hash: `#${zoom}/${lat.toFixed(5)}/${lon.toFixed(5)}`, lat, lon };
+}
+
+const uniqueTitle = (prefix: string) =>
+  `${prefix} ${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+
+async function createNode(
+  page: Page,
+  fields: { title: string; summary?: string; address?: string; body?: string; topics?: string[] },
+): Promise<void> {
+  await page.getByRole('button', { name: /Knoten knüpfen in der Kartenmitte/ }).click();
+  const form = page.getByRole('dialog', { name: 'Knoten knüpfen' });
+  await expect(form).toBeVisible();
+  await form.getByLabel('Titel').fill(fields.title);
+  if (fields.summary) await form.getByLabel('Kurzbeschreibung').fill(fields.summary);
+  if (fields.address) await form.getByLabel('Adresse').fill(fields.address);
+  for (const topic of fields.topics ?? []) await form.getByLabel(topic, { exact: true }).check();
+  if (fields.body) await form.getByLabel('Beschreibung (Markdown)').fill(fields.body);
+  await form.getByRole('button', { name: 'Knoten knüpfen' }).click();
+  await expect(form).toBeHidden();
+  await expect(page.getByRole('dialog', { name: fields.title })).toBeVisible();
+}
+
+function metresBetween(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
+  const rad = Math.PI / 180;
+  const x = (b.lon - a.lon) * rad * Math.cos(((a.lat + b.lat) / 2) * rad);
+  const y = (b.lat - a.lat) * rad;
+  return Math.sqrt(x * x + y * y) * 6_371_000;
+}
+
+test('search finds Hamburg and flies there', async ({ page }) => {
+  await page.goto('/');
+  await waitForMap(page);
+  const search = page.getByRole('combobox', { name: 'Orte und Knoten suchen' });
+  await search.fill('Hamburg');
+  const option = page.getByRole('option', { name: /^Hamburg/ }).first();
+  await expect(option).toBeVisible();
+  await shot(page, 'search');
+  await option.click();
+  await expect
+    .poll(
+      () =>
+        page.evaluate(() => {
+          const c = (window as MapWindow).__wgMap?.getCenter();
+          return c ? Math.abs(c.lat - 53.55) + Math.abs(c.lng - 10.0) : 99;
+        }),
+      { timeout: 20_000 },
+    )
+    .toBeLessThan(0.3);
+  await expect(page).toHaveURL(/#1\d(\.\d+)?\/53\.\d+\/(9|10)\.\d+/);
+});
+
+test('a node opens from search and reads; the link restores it after a reload', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await waitForMap(page);
+  await page.getByRole('combobox', { name: 'Orte und Knoten suchen' }).fill('Offene Werkstatt');
+  const option = page.getByRole('option', { name: /Offene Werkstatt/ }).first();
+  await expect(option).toBeVisible();
+  const title = (await option.locator('span').first().textContent())?.trim() ?? '';
+  await option.click();
+  const sheet = page.getByRole('dialog', { name: title });
+  await expect(sheet).toBeVisible();
+  await expect(sheet.getByTestId('node-kind')).not.toBeEmpty();
+  await expect(sheet.getByTestId('thread-count')).toContainText(/Fad|Fäden/);
+  await expect(sheet.getByRole('heading', { name: 'Gespräch' })).toBeVisible();
+  await expect(page).toHaveURL(/\?knoten=[0-9a-f-]{36}#/);
+  await waitForMap(page);
+  await shot(page, 'node-sheet');
+
+  // Deep link: a reload shows the same node at the same place.
+  const before = new URL(page.url());
+  await page.reload();
+  await waitForMap(page);
+  await expect(page.getByRole('dialog', { name: title })).toBeVisible();
+  const after = new URL(page.url());
+  expect(after.searchParams.get('knoten')).toBe(before.searchParams.get('knoten'));
+  expect(after.hash.split('/')[0]).toBe(before.hash.split('/')[0]);
+
+  // Closing the sheet takes the node out of the URL.
+  await page.getByRole('button', { name: 'Schließen' }).first().click();
+  await expect(page.getByRole('dialog', { name: title })).toBeHidden();
+  await expect(page).not.toHaveURL(/knoten=/);
+});
+
+test('a weaver creates a node (field errors first), joins it, and a second browser sees a message live', async ({
+  page,
+  browser,
+  baseURL,
+  foreign,
+}) => {
+  const view = germanView();
+  await page.goto(`/${view.hash}`);
+  await waitForMap(page);
+  await signIn(page, 'weaver');
+  await expect(page.getByRole('banner')).toContainText('Weber');
+
+  // Bad input: an event without a title and without a start.
+  await page.getByRole('button', { name: /Knoten knüpfen in der Kartenmitte/ }).click();
+  const form = page.getByRole('dialog', { name: 'Knoten knüpfen' });
+  await form.getByLabel('Art').selectOption({ label: 'Veranstaltung' });
+  await form.getByRole('button', { name: 'Knoten knüpfen' }).click();
+  const titleInput = form.getByLabel('Titel');
+  await expect(titleInput).toHaveAttribute('aria-invalid', 'true');
+  await expect(form.locator('#node-title-error')).toContainText('Titel');
+  await expect(form.getByLabel('Beginn')).toHaveAttribute('aria-invalid', 'true');
+  await shot(page, 'create-errors');
+  // Topics stop at four.
+  for (const topic of ['Natur', 'Essen', 'Energie', 'Kunst'])
+    await form.getByLabel(topic, { exact: true }).check();
+  await expect(form.getByLabel('Handwerk', { exact: true })).toBeDisabled();
+  await form.getByRole('button', { name: 'Abbrechen' }).click();
+
+  const title = uniqueTitle('Gießkannenpool');
+  await createNode(page, {
+    title,
+    summary: 'Gießkannen zum Ausleihen für alle Beete im Block.',
+    address: 'Hinterhof, Gartenstraße 5',
+    topics: ['Natur', 'Nachbarschaft'],
+    body: '## Wie es geht\n\nEinfach **nehmen** und *zurückbringen*.\n\n- Kannen\n- Schläuche\n\n<script>window.__xss = 1</script>',
+  });
+  const sheet = page.getByRole('dialog', { name: title });
+  await expect(sheet.getByTestId('node-summary')).toHaveText(/Gießkannen zum Ausleihen/);
+  await expect(sheet.getByTestId('node-address')).toHaveText('Hinterhof, Gartenstraße 5');
+  const body = sheet.getByTestId('node-body');
+  await expect(body.locator('strong')).toHaveText('nehmen');
+  await expect(body.locator('li')).toHaveCount(2);
+  await expect(body.locator('script')).toHaveCount(0);
+  await expect(body).toContainText('<script>');
+  expect(
+    await page.evaluate(() => (window as unknown as { __xss?: number }).__xss),
+  ).toBeUndefined();
+
+  // Join: a participation thread.
+  await sheet.getByRole('button', { name: 'Ich bin dabei' }).click();
+  await expect(sheet.getByText('Du bist dabei')).toBeVisible();
+  await expect(sheet.getByTestId('thread-count')).toContainText(
+    /1 lebendiger Faden|\d+ lebendige Fäden/,
+  );
+  await shot(page, 'joined');
+
+  // A second, anonymous browser opens the same link and waits for live changes.
+  const nodeUrl = new URL(page.url());
+  const other = await browser.newContext({
+    viewport: page.viewportSize() ?? undefined,
+    locale: 'de-DE',
+  });
+  watchForeignRequests(other, new URL(baseURL ?? 'http://localhost:8080').origin, foreign);
+  const viewer = await other.newPage();
+  await viewer.goto(`${nodeUrl.pathname}${nodeUrl.search}${nodeUrl.hash}`);
+  const viewerSheet = viewer.getByRole('dialog', { name: title });
+  await expect(viewerSheet).toBeVisible();
+  await expect(viewerSheet.getByText('Noch keine Beiträge')).toBeVisible();
+  await expect(viewerSheet.locator('section[data-live="on"]')).toBeVisible({ timeout: 20_000 });
+
+  const text = `Ich bringe morgen zwei Kannen mit (${Date.now().toString(36)})`;
+  await sheet.getByLabel('Dein Beitrag').fill(text);
+  await sheet.getByRole('button', { name: 'Senden' }).click();
+  await expect(sheet.getByTestId('messages')).toContainText(text);
+  // Arrives in the other browser without a reload.
+  await expect(viewerSheet.getByTestId('messages')).toContainText(text, { timeout: 15_000 });
+  await shot(viewer, 'live-message');
+
+  // Retracting leaves a tombstone, here and there.
+  await sheet.getByRole('button', { name: 'Zurückziehen' }).click();
+  await expect(sheet.getByTestId('messages')).toContainText('Beitrag zurückgezogen');
+  await expect(viewerSheet.getByTestId('messages')).toContainText('Beitrag zurückgezogen', {
+    timeout: 15_000,
+  });
+  await other.close();
+});
+
+test('a Garnrolle placed with a radius shows others only its public point', async ({
+  page,
+  browser,
+  baseURL,
+  foreign,
+}) => {
+  const view = germanView(14);
+  await page.goto(`/${view.hash}`);
+  await waitForMap(page);
+  await signIn(page, 'reader');
+
+  await page.getByRole('button', { name: 'Garnrolle', exact: true }).click();
+  const panel = page.getByRole('dialog', { name: 'Meine Garnrolle' });
+  await expect(panel).toBeVisible();
+  await panel.getByLabel('Ungefähr (Umkreis)').check();
+  await panel.getByLabel(/Umkreis: /).fill('1000');
+  await expect(panel.getByText('Umkreis: 1.000 m')).toBeVisible();
+  await expect(panel.getByText(/zufälligen Punkt im Kreis/)).toBeVisible();
+  // The circle is previewed on the map.
+  await expect
+    .poll(() =>
+      page.evaluate(
+        () =>
+          (window as MapWindow).__wgMap?.queryRenderedFeatures({ layers: ['garn-circle'] })
+            .length ?? 0,
+      ),
+    )
+    .toBeGreaterThan(0);
+  // The private place is the middle of the map that the sheet leaves visible: the dark dot.
+  await waitForIdle(page);
+  const privateLocation = await page.evaluate(() => {
+    const f = (window as MapWindow)
+      .__wgMap!.queryRenderedFeatures({ layers: ['garn-points'] })
+      .find((feature) => feature.properties.role === 'private');
+    const [lon, lat] = f!.geometry.coordinates as [number, number];
+    return { lat, lon };
+  });
+  await panel.getByRole('button', { name: /Hier ablegen|Hierher verschieben/ }).click();
+  await expect(panel.getByText('Deine Garnrolle ist gespeichert.')).toBeVisible();
+  const publicPoint = panel.getByTestId('garn-public-point');
+  await expect(publicPoint).toBeVisible();
+  const shown = {
+    lat: Number(await publicPoint.getAttribute('data-lat')),
+    lon: Number(await publicPoint.getAttribute('data-lon')),
+  };
+  expect(metresBetween(shown, privateLocation)).toBeLessThanOrEqual(1001);
+  await expect(panel.getByTestId('garn-state')).toContainText('Umkreis von 1.000 m');
+  await shot(page, 'garnrolle');
+
+  // Someone else, not signed in, looks at the same place.
+  const other = await browser.newContext({
+    viewport: page.viewportSize() ?? undefined,
+    locale: 'de-DE',
+  });
+  watchForeignRequests(other, new URL(baseURL ?? 'http://localhost:8080').origin, foreign);
+  const viewer = await other.newPage();
+  const points = async () => {
+    await viewer.goto(`/#14/${privateLocation.lat.toFixed(6)}/${privateLocation.lon.toFixed(6)}`);
+    await waitForIdle(viewer);
+    return viewer.evaluate(() =>
+      ((window as MapWindow).__wgMap?.queryRenderedFeatures({ layers: ['accounts'] }) ?? []).map(
+        (f) => {
+          const [lon, lat] = f.geometry.coordinates as [number, number];
+          return { lat, lon, mapState: f.properties.map_state };
+        },
+      ),
+    );
+  };
+  let seen: Array<{ lat: number; lon: number; mapState: unknown }> = [];
+  // The edge drops the cached tile within a second; give it a few looks.
+  for (let attempt = 0; attempt < 8; attempt += 1) {
+    seen = await points();
+    if (seen.some((p) => metresBetween(p, shown) < 10)) break;
+    await viewer.waitForTimeout(1000);
+  }
+  const atPublic = seen.filter((p) => metresBetween(p, shown) < 10);
+  expect(atPublic.length).toBeGreaterThan(0);
+  expect(atPublic[0]?.mapState).toBe('radius');
+  if (metresBetween(shown, privateLocation) > 20) {
+    expect(seen.filter((p) => metresBetween(p, privateLocation) < 10)).toEqual([]);
+  }
+  // Nothing the anonymous page received names the private place.
+  const html = await viewer.content();
+  expect(html).not.toContain(privateLocation.lat.toFixed(6));
+  await shot(viewer, 'garnrolle-anonymous');
+  await other.close();
+});
+
+test('dark mode follows the device and the toggle', async ({ browser, baseURL, foreign }) => {
+  const context = await browser.newContext({
+    colorScheme: 'dark',
+    viewport:
+      test.info().project.name === 'phone'
+        ? { width: 390, height: 844 }
+        : { width: 1280, height: 800 },
+    locale: 'de-DE',
+  });
+  watchForeignRequests(context, new URL(baseURL ?? 'http://localhost:8080').origin, foreign);
+  const page = await context.newPage();
+  await page.goto('/#11/53.55/10.0');
+  await waitForMap(page);
+  await expect(page.locator('html')).toHaveClass(/dark/);
+  const water = () =>
+    page.evaluate(() =>
+      (window as MapWindow).__wgMap?.getPaintProperty('water', 'background-color'),
+    );
+  expect(await water()).toBe('#0b1726');
+  await page.waitForTimeout(1500);
+  await shot(page, 'dark');
+  // system (dark) → light
+  await page.getByTestId('theme-toggle').click();
+  await expect(page.locator('html')).not.toHaveClass(/dark/);
+  await expect.poll(water).toBe('#a9cbe0');
+  // The choice is remembered.
+  await page.reload();
+  await waitForMap(page);
+  await expect(page.locator('html')).not.toHaveClass(/dark/);
+  await context.close();
+});
+
+test('English via the toggle', async ({ page }) => {
+  await page.goto('/');
+  await waitForMap(page);
+  await page.getByRole('button', { name: 'Switch to English' }).click();
+  await expect(page.getByRole('combobox', { name: 'Search places and nodes' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await page.reload();
+  await expect(page.getByRole('banner').getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await page.getByRole('button', { name: 'Auf Deutsch umschalten' }).click();
+  await expect(page.getByRole('banner').getByRole('link', { name: 'Anmelden' })).toBeVisible();
+});
+
+test('keyboard only: tie a node without touching the map', async ({ page }) => {
+  await page.goto(`/${germanView().hash}`);
+  await waitForMap(page);
+  await signIn(page, 'reader');
+
+  const focusedText = () =>
+    page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      return `${el?.getAttribute('aria-label') ?? ''} ${el?.textContent ?? ''}`
+        .replace(/\s+/g, ' ')
+        .trim();
+    });
+  async function tabTo(pattern: RegExp, limit = 40): Promise<void> {
+    for (let i = 0; i < limit; i += 1) {
+      await page.keyboard.press('Tab');
+      if (pattern.test(await focusedText())) return;
+    }
+    throw new Error(`no focusable element matching ${pattern}`);
+  }
+
+  await page.locator('body').focus();
+  await tabTo(/Knoten knüpfen in der Kartenmitte/);
+  await page.keyboard.press('Enter');
+  const form = page.getByRole('dialog', { name: 'Knoten knüpfen' });
+  await expect(form.getByLabel('Titel')).toBeFocused();
+  const title = uniqueTitle('Tastatur-Knoten');
+  await page.keyboard.type(title);
+  await page.keyboard.press('Tab');
+  await expect(form.getByLabel('Art')).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(form.getByLabel('Art')).toHaveValue('resource');
+  await page.keyboard.press('Tab');
+  await expect(form.getByLabel('Kurzbeschreibung')).toBeFocused();
+  await page.keyboard.type('Ohne Maus angelegt.');
+  await tabTo(/^Knoten knüpfen$/);
+  await page.keyboard.press('Enter');
+  const sheet = page.getByRole('dialog', { name: title });
+  await expect(sheet).toBeVisible();
+  await expect(sheet.getByTestId('node-kind')).toHaveText('Ressource');
+  // The sheet's handle works with the arrow keys on phones.
+  if (test.info().project.name === 'phone') {
+    await tabTo(/Blatt verschieben/);
+    const before = await sheet.getAttribute('data-snap');
+    await page.keyboard.press('ArrowUp');
+    await expect(sheet).not.toHaveAttribute('data-snap', before ?? '');
+  }
+  await page.keyboard.press('Escape');
+  await expect(sheet).toBeHidden();
+});
+
+test('the list view shows what is on the map', async ({ page }) => {
+  await page.goto('/#12/53.55/10.0');
+  await waitForMap(page);
+  await page.getByRole('button', { name: /Liste/ }).click();
+  const list = page.getByRole('dialog', { name: 'Was auf der Karte zu sehen ist' });
+  await expect(list).toBeVisible();
+  await expect(list.getByRole('button').nth(1)).toBeVisible();
+  await shot(page, 'list');
+});
+
+test('a weavery page answers whether there are Garnrollen there', async ({ page }) => {
+  await page.goto('/w/hamburg');
+  const panel = page.getByRole('dialog', { name: 'Ortsweberei Hamburg' });
+  await expect(panel).toBeVisible();
+  await expect(
+    panel.getByRole('heading', { name: 'Gibt es in Hamburg Garnrollen?' }),
+  ).toBeVisible();
+  await expect(panel.getByTestId('weavery-accounts')).toHaveText(/^(<5|\d+)/);
+  const accounts = (await panel.getByTestId('weavery-accounts').textContent()) ?? '';
+  const count = /^\d+/.exec(accounts.trim());
+  if (count) expect(Number(count[0])).toBeGreaterThanOrEqual(5);
+  await waitForMap(page);
+  await shot(page, 'weavery');
+});
