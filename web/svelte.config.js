@@ -7,7 +7,8 @@ const config = {
   preprocess: vitePreprocess(),
   compilerOptions: { runes: true },
   kit: {
-    adapter: adapter({ out: 'build', precompress: true }),
+    // WEB_BUILD_OUT lets scripts/budget.ts build beside a running server without replacing its files.
+    adapter: adapter({ out: process.env.WEB_BUILD_OUT || 'build', precompress: true }),
     // Our own policy (Caddy keeps a page's CSP): SvelteKit adds nonces/hashes for its inline
     // bootstrap script. MapLibre runs its worker from a blob: URL and styles elements inline.
     csp: {

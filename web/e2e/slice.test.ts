@@ -45,6 +45,9 @@ function renderedTitles(page: Page): Promise<string[]> {
   );
 }
 
+/** Tiles that carry the nodes layer (alone or in a composite such as /tiles/hex,nodes/…). */
+const nodeTiles = /\/tiles\/([a-z]+,)*nodes(,[a-z]+)*\/\d+\//;
+
 /** A random view over Germany at a detail zoom, so runs do not pile up on one spot. */
 function germanView(): string {
   const lat = 50 + Math.random() * 2.5;
@@ -99,7 +102,7 @@ test('a weaver ties a node by tapping the map and it stays drawn after a reload'
 }) => {
   const tileUrlsSeen = new Set<string>();
   page.on('request', (request) => {
-    if (request.url().includes('/tiles/nodes/')) tileUrlsSeen.add(request.url());
+    if (nodeTiles.test(request.url())) tileUrlsSeen.add(request.url());
   });
 
   const view = germanView();
@@ -123,7 +126,7 @@ test('a weaver ties a node by tapping the map and it stays drawn after a reload'
   const seenBefore = new Set(tileUrlsSeen);
   const freshTile = page.waitForResponse(
     (response) =>
-      response.url().includes('/tiles/nodes/') &&
+      nodeTiles.test(response.url()) &&
       !seenBefore.has(response.url()) &&
       response.status() === 200,
   );

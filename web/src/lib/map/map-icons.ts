@@ -11,7 +11,7 @@ function canvas(width: number, height: number, ratio: number) {
   const element = document.createElement('canvas');
   element.width = Math.ceil(width * ratio);
   element.height = Math.ceil(height * ratio);
-  const context = element.getContext('2d');
+  const context = element.getContext('2d', { willReadFrequently: true });
   if (!context) return null;
   context.scale(ratio, ratio);
   return { element, context };

@@ -99,26 +99,31 @@ export const highlightSourceId = 'highlight';
 export const weaveryLabelSourceId = 'weavery-labels';
 export const garnPreviewSourceId = 'garn-preview';
 
-/** Sources whose tiles change when the map's content changes (refetched after writes). */
-export const liveSources = ['nodes', 'hex', 'accounts', 'threads', 'weaveries'] as const;
-export type LiveSource = (typeof liveSources)[number];
+/** The edge's sources of the map's own content, all fetched as one composite tile. */
+export const contentSources = ['weaveries', 'hex', 'threads', 'accounts', 'nodes'] as const;
+export type ContentSource = (typeof contentSources)[number];
+/** The one MapLibre source of all content layers (one request per tile instead of five). */
+export const contentSourceId = 'gewebe';
+
+/** Which content sources the edge offers, in a stable order (the composite's path). */
+export function offeredContent(capabilities: MapCapabilities): ContentSource[] {
+  return contentSources.filter((name) => name === 'nodes' || capabilities.sources.has(name));
+}
 
 export function tileUrl(
   origin: string,
-  source: string,
-  filters: MapFilters | null,
+  sources: readonly string[],
+  filters: MapFilters,
   version: string,
 ): string {
   const params = new URLSearchParams();
-  if (filters?.kinds.length) params.set('kinds', [...filters.kinds].sort().join(','));
-  if (filters?.topics.length) params.set('topics', [...filters.topics].sort().join(','));
+  if (filters.kinds.length) params.set('kinds', [...filters.kinds].sort().join(','));
+  if (filters.topics.length) params.set('topics', [...filters.topics].sort().join(','));
   params.set('v', version);
   // Commas stay readable (the edge splits on them; encoded or not is the same to it).
-  return `${origin}/tiles/${source}/{z}/{x}/{y}.mvt?${params.toString().replace(/%2C/g, ',')}`;
+  const query = params.toString().replace(/%2C/g, ',');
+  return `${origin}/tiles/${sources.join(',')}/{z}/{x}/{y}.mvt?${query}`;
 }
-
-/** Which sources take the kind/topic filters. */
-export const filteredSources: ReadonlySet<string> = new Set(['nodes', 'hex']);
 
 // The spec's tuple types cannot express a spread of label/value pairs, hence the casts.
 const matchKind = (fallback: string) =>
@@ -230,13 +235,8 @@ function placeLabelLayers(scheme: Scheme): LayerSpecification[] {
 export function buildMapStyle(options: StyleOptions): StyleSpecification {
   const { origin, scheme, capabilities, filters, tileVersion } = options;
   const p = palettes[scheme];
-  const has = (name: string) => capabilities.sources.has(name);
-  const vectorSource = (name: string, minzoom = 0, maxzoom = 16): SourceSpecification => ({
-    type: 'vector',
-    tiles: [tileUrl(origin, name, filteredSources.has(name) ? filters : null, tileVersion)],
-    minzoom,
-    maxzoom,
-  });
+  const content = offeredContent(capabilities);
+  const has = (name: ContentSource) => content.includes(name);
 
   const sources: Record<string, SourceSpecification> = {
     basemap: capabilities.vectorBasemap
@@ -255,23 +255,28 @@ export function buildMapStyle(options: StyleOptions): StyleSpecification {
     [highlightSourceId]: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     [garnPreviewSourceId]: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     [weaveryLabelSourceId]: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+    [contentSourceId]: {
+      type: 'vector',
+      tiles: [tileUrl(origin, content, filters, tileVersion)],
+      minzoom: 0,
+      maxzoom: 16,
+    },
   };
   const layers: LayerSpecification[] = basemapLayers(p, capabilities.vectorBasemap);
 
   if (has('weaveries')) {
-    sources.weaveries = vectorSource('weaveries');
     layers.push(
       {
         id: layerIds.weaveries,
         type: 'fill',
-        source: 'weaveries',
+        source: contentSourceId,
         'source-layer': 'weaveries',
         paint: { 'fill-color': p.weavery, 'fill-opacity': 0.06 },
       },
       {
         id: 'weavery-outline',
         type: 'line',
-        source: 'weaveries',
+        source: contentSourceId,
         'source-layer': 'weaveries',
         paint: {
           'line-color': p.weavery,
@@ -283,11 +288,10 @@ export function buildMapStyle(options: StyleOptions): StyleSpecification {
   }
 
   if (has('hex')) {
-    sources.hex = vectorSource('hex', 0, 8);
     layers.push({
       id: layerIds.hex,
       type: 'fill',
-      source: 'hex',
+      source: contentSourceId,
       'source-layer': 'hex',
       maxzoom: 9,
       paint: {
@@ -310,11 +314,10 @@ export function buildMapStyle(options: StyleOptions): StyleSpecification {
   if (capabilities.vectorBasemap) layers.push(...placeLabelLayers(scheme));
 
   if (has('threads')) {
-    sources.threads = vectorSource('threads', 5, 16);
     layers.push({
       id: layerIds.threads,
       type: 'line',
-      source: 'threads',
+      source: contentSourceId,
       'source-layer': 'threads',
       layout: { 'line-cap': 'round' },
       paint: {
@@ -335,12 +338,11 @@ export function buildMapStyle(options: StyleOptions): StyleSpecification {
   }
 
   if (has('accounts')) {
-    sources.accounts = vectorSource('accounts');
     layers.push(
       {
         id: layerIds.accountClusters,
         type: 'symbol',
-        source: 'accounts',
+        source: contentSourceId,
         'source-layer': 'accounts',
         filter: isCluster,
         layout: {
@@ -351,7 +353,7 @@ export function buildMapStyle(options: StyleOptions): StyleSpecification {
       {
         id: layerIds.accounts,
         type: 'symbol',
-        source: 'accounts',
+        source: contentSourceId,
         'source-layer': 'accounts',
         filter: isPoint,
         layout: {
@@ -363,7 +365,6 @@ export function buildMapStyle(options: StyleOptions): StyleSpecification {
     );
   }
 
-  sources.nodes = vectorSource('nodes');
   layers.push(
     {
       id: 'highlight-halo',
@@ -380,7 +381,7 @@ export function buildMapStyle(options: StyleOptions): StyleSpecification {
     {
       id: layerIds.nodeClusters,
       type: 'symbol',
-      source: 'nodes',
+      source: contentSourceId,
       'source-layer': 'nodes',
       filter: isCluster,
       layout: {
@@ -394,7 +395,7 @@ export function buildMapStyle(options: StyleOptions): StyleSpecification {
     {
       id: 'node-rings',
       type: 'circle',
-      source: 'nodes',
+      source: contentSourceId,
       'source-layer': 'nodes',
       filter: isPoint,
       paint: {
@@ -407,7 +408,7 @@ export function buildMapStyle(options: StyleOptions): StyleSpecification {
     {
       id: layerIds.nodes,
       type: 'symbol',
-      source: 'nodes',
+      source: contentSourceId,
       'source-layer': 'nodes',
       filter: isPoint,
       layout: {
@@ -420,7 +421,7 @@ export function buildMapStyle(options: StyleOptions): StyleSpecification {
     {
       id: layerIds.selected,
       type: 'circle',
-      source: 'nodes',
+      source: contentSourceId,
       'source-layer': 'nodes',
       filter: ['==', ['get', 'id'], ''],
       paint: {
