@@ -467,3 +467,97 @@ test('a weavery page answers whether there are Garnrollen there', async ({ page 
   await waitForMap(page);
   await shot(page, 'weavery');
 });
+
+test('an edit that meets a newer version shows what changed and can be applied to it', async ({
+  page,
+}) => {
+  await page.goto(`/${germanView().hash}`);
+  await waitForMap(page);
+  await signIn(page, 'weaver');
+  const title = uniqueTitle('Lastenrad');
+  await createNode(page, { title, summary: 'Ein Lastenrad für den Block.' });
+  const nodeId = new URL(page.url()).searchParams.get('knoten');
+  expect(nodeId).toMatch(/^[0-9a-f-]{36}$/);
+
+  const sheet = page.getByRole('dialog', { name: title });
+  await sheet.getByRole('button', { name: 'Bearbeiten' }).click();
+  const form = page.getByRole('dialog', { name: 'Knoten bearbeiten' });
+  await form
+    .getByLabel('Kurzbeschreibung')
+    .fill('Ein Lastenrad für alle im Block, mit Kindersitz.');
+
+  // Meanwhile someone else renames it (same call the app makes, from the same session).
+  const renamed = `${title} (Ost)`;
+  const status = await page.evaluate(
+    async ({ id, name }) => {
+      const response = await fetch('/trpc/nodes.update', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          id,
+          expectedVersion: 1,
+          operationId: crypto.randomUUID(),
+          title: name,
+        }),
+      });
+      return response.status;
+    },
+    { id: nodeId, name: renamed },
+  );
+  expect(status).toBe(200);
+
+  await form.getByRole('button', { name: 'Speichern' }).click();
+  const conflict = form.getByTestId('version-conflict');
+  await expect(conflict).toBeVisible();
+  await expect(conflict).toContainText(`Titel: jetzt „${renamed}“`);
+  await shot(page, 'conflict');
+  await conflict
+    .getByRole('button', { name: 'Meine Änderungen auf den neuen Stand anwenden' })
+    .click();
+  await expect(form).toBeHidden();
+  // The result has both: the other person's title and this person's summary.
+  const saved = page.getByRole('dialog', { name: renamed });
+  await expect(saved).toBeVisible();
+  await expect(saved.getByTestId('node-summary')).toHaveText(/mit Kindersitz/);
+});
+
+test('filters, locate-me and the offline banner', async ({ page, context }) => {
+  await context.grantPermissions(['geolocation']);
+  await context.setGeolocation({ latitude: 53.5511, longitude: 9.9937 });
+  await page.goto('/#6/51.2/10.4');
+  await waitForMap(page);
+
+  // Filter by kind and topic: the tiles are asked for with ?kinds=&topics=.
+  await page.getByRole('button', { name: 'Filter' }).click();
+  const panel = page.getByRole('dialog', { name: 'Was soll die Karte zeigen?' });
+  const filtered = page.waitForRequest(
+    (request) => /\/tiles\/.*kinds=event/.test(request.url()) && /topics=food/.test(request.url()),
+  );
+  await panel.getByLabel('Veranstaltung').check();
+  await panel.getByLabel('Essen', { exact: true }).check();
+  await filtered;
+  await expect(page).toHaveURL(/kinds=event/);
+  await expect(page).toHaveURL(/topics=food/);
+  await panel.getByRole('button', { name: 'Alle zeigen' }).click();
+  await expect(page).not.toHaveURL(/kinds=/);
+  await panel.getByRole('button', { name: 'Schließen' }).click();
+
+  // Locate me: the map goes to the device's position.
+  await page.getByRole('button', { name: 'Meinen Standort zeigen' }).click();
+  await expect
+    .poll(() =>
+      page.evaluate(() => {
+        const c = (window as MapWindow).__wgMap?.getCenter();
+        return c ? Math.abs(c.lat - 53.5511) + Math.abs(c.lng - 9.9937) : 99;
+      }),
+    )
+    .toBeLessThan(0.01);
+
+  // Installable: the service worker is active, and offline is said so.
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await context.setOffline(true);
+  await expect(page.getByTestId('offline-banner')).toBeVisible();
+  await shot(page, 'offline');
+  await context.setOffline(false);
+  await expect(page.getByTestId('offline-banner')).toBeHidden();
+});
