@@ -32,6 +32,7 @@ export function setLocale(locale: Locale): void {
   i18n.locale = locale;
   if (typeof document === 'undefined') return;
   document.documentElement.lang = locale;
+  // biome-ignore lint/suspicious/noDocumentCookie: a plain language preference the server reads on the next page load; cookieStore is not in every browser we support.
   document.cookie = `wg_lang=${locale}; path=/; max-age=31536000; samesite=lax`;
 }
 
