@@ -20,6 +20,7 @@ const url = process.argv[2] ?? process.env.BUDGET_URL ?? 'http://localhost:8080/
 
 interface ManifestChunk {
   file: string;
+  name?: string;
   src?: string;
   isEntry?: boolean;
   imports?: string[];
@@ -96,7 +97,7 @@ function bundleSizes(): number {
   for (const key of lazy) {
     if (initial.has(key)) continue;
     const chunk = manifest[key]!;
-    const label = /maplibre/.test(key) ? '  ← MapLibre' : '';
+    const label = /maplibre/.test(`${key} ${chunk.name ?? ''}`) ? '  ← MapLibre' : '';
     console.log(`  ${gzipKb(chunk.file).toFixed(1).padStart(6)} KB  ${chunk.file}${label}`);
   }
   return total;
