@@ -8,7 +8,10 @@ const issuerOrigin = new URL(process.env.E2E_OIDC_ISSUER ?? 'http://localhost:30
 /** The part of the MapLibre map the tests use (window.__wgMap). */
 interface MapHandle {
   loaded(): boolean;
-  queryRenderedFeatures(options: { layers: string[] }): Array<{
+  queryRenderedFeatures(
+    geometryOrOptions?: unknown,
+    options?: { layers: string[] },
+  ): Array<{
     properties: Record<string, unknown>;
   }>;
 }
@@ -31,10 +34,34 @@ async function signIn(page: Page, username: 'reader' | 'weaver' | 'admin'): Prom
   await page.waitForURL((url) => url.origin === appOrigin);
 }
 
+/** Taps the map where nothing is drawn (a tap on a node or cluster opens or zooms instead). */
 async function tapMapCenter(page: Page): Promise<void> {
   const box = await page.locator('canvas.maplibregl-canvas').boundingBox();
   if (!box) throw new Error('map canvas has no box');
-  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  const spot = await page.evaluate(
+    ({ width, height }) => {
+      const map = (window as MapWindow).__wgMap;
+      const layers = ['nodes', 'node-clusters', 'weavery-labels'];
+      for (let ring = 0; ring < 12; ring += 1) {
+        for (let step = 0; step < 8; step += 1) {
+          const angle = (step / 8) * 2 * Math.PI;
+          const x = width / 2 + Math.cos(angle) * ring * 30;
+          const y = height / 2 + Math.sin(angle) * ring * 30;
+          const near = map?.queryRenderedFeatures(
+            [
+              [x - 20, y - 20],
+              [x + 20, y + 20],
+            ],
+            { layers },
+          );
+          if (near && near.length === 0) return { x, y };
+        }
+      }
+      return { x: width / 2, y: height / 2 };
+    },
+    { width: box.width, height: box.height },
+  );
+  await page.mouse.click(box.x + spot.x, box.y + spot.y);
 }
 
 function renderedTitles(page: Page): Promise<string[]> {

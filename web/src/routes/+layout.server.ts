@@ -1,6 +1,6 @@
 // Hands the signed-in person (never a token), the interface language and any one-shot notice
 // to every page.
-import { pickLocale } from '$lib/i18n/i18n.svelte';
+import { pickLocale } from '$lib/i18n/locale';
 import { takeFlash } from '$lib/server/session-cookies';
 import type { LayoutServerLoad } from './$types';
 

@@ -1,9 +1,9 @@
 // The current language and `t()`. German is the default; English comes from the browser's
 // language or the toggle (remembered in the `wg_lang` cookie so the server renders it too).
+import type { Locale } from './locale';
 import { de, en, type MessageKey } from './messages';
 
-export type Locale = 'de' | 'en';
-export const locales: readonly Locale[] = ['de', 'en'];
+export type { Locale } from './locale';
 
 const dictionaries: Record<Locale, Record<MessageKey, string>> = { de, en };
 
@@ -15,17 +15,6 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
   return template.replace(/\{(\w+)\}/g, (match, name: string) =>
     name in params ? String(params[name]) : match,
   );
-}
-
-/** A cookie value first, else the first of the browser's languages we speak; German otherwise. */
-export function pickLocale(cookie: string | undefined, acceptLanguage: string | null): Locale {
-  if (cookie === 'de' || cookie === 'en') return cookie;
-  for (const part of (acceptLanguage ?? '').split(',')) {
-    const tag = part.split(';')[0]?.trim().toLowerCase() ?? '';
-    if (tag.startsWith('de')) return 'de';
-    if (tag.startsWith('en')) return 'en';
-  }
-  return 'de';
 }
 
 export function setLocale(locale: Locale): void {

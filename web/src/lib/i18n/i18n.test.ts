@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test';
+import { pickLocale } from './locale';
 import { de, en } from './messages';
 
 describe('dictionaries', () => {
@@ -9,5 +10,15 @@ describe('dictionaries', () => {
       const names = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
       expect(names(english), key).toEqual(names(german));
     }
+  });
+});
+
+describe('pickLocale', () => {
+  test('the toggle (cookie) wins, then the browser, then German', () => {
+    expect(pickLocale('en', 'de-DE,de;q=0.9')).toBe('en');
+    expect(pickLocale(undefined, 'en-GB,en;q=0.9,de;q=0.8')).toBe('en');
+    expect(pickLocale(undefined, 'fr-FR,de;q=0.5,en;q=0.4')).toBe('de');
+    expect(pickLocale(undefined, 'fr-FR,it;q=0.5')).toBe('de');
+    expect(pickLocale('xx', null)).toBe('de');
   });
 });
