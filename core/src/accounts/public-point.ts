@@ -5,8 +5,8 @@ import type { LatLon } from './model.ts';
 // WGS84, so distances measured on the ellipsoid (PostGIS geography) stay within R.
 const SEMI_MAJOR_M = 6_378_137;
 const ECCENTRICITY_SQ = 6.694_379_990_14e-3;
-// A hair inside R, so the local-plane approximation never lands a point past the rim.
-const RIM_MARGIN = 1 - 1e-5;
+// A hair (0.01 %) inside R, so the local-plane approximation never lands a point past the rim.
+const RIM_MARGIN = 1 - 1e-4;
 const MAX_LAT = 85;
 
 /** A uniform number in [0, 1) with 53 random bits from crypto.getRandomValues. */
