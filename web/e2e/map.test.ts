@@ -16,6 +16,13 @@ interface MapHandle {
     properties: Record<string, unknown>;
     geometry: { type: string; coordinates: unknown };
   }>;
+  querySourceFeatures(
+    source: string,
+    options: { sourceLayer: string },
+  ): Array<{
+    properties: Record<string, unknown>;
+    geometry: { type: string; coordinates: unknown };
+  }>;
 }
 type MapWindow = Window & { __wgMap?: MapHandle };
 
@@ -320,14 +327,20 @@ test('a Garnrolle placed with a radius shows others only its public point', asyn
   const points = async () => {
     await viewer.goto(`/#14/${privateLocation.lat.toFixed(6)}/${privateLocation.lon.toFixed(6)}`);
     await waitForIdle(viewer);
-    return viewer.evaluate(() =>
-      ((window as MapWindow).__wgMap?.queryRenderedFeatures({ layers: ['accounts'] }) ?? []).map(
-        (f) => {
-          const [lon, lat] = f.geometry.coordinates as [number, number];
-          return { lat, lon, mapState: f.properties.map_state };
-        },
-      ),
-    );
+    // Everything the anonymous browser received for the accounts layer — drawn or not
+    // (the public point may lie under the edge of a phone screen), so the privacy check
+    // covers the data itself.
+    return viewer.evaluate(() => {
+      const map = (window as MapWindow).__wgMap;
+      if (!map) return [];
+      const received = map
+        .querySourceFeatures('gewebe', { sourceLayer: 'accounts' })
+        .filter((f) => f.geometry.type === 'Point' && !f.properties.cluster);
+      return [...map.queryRenderedFeatures({ layers: ['accounts'] }), ...received].map((f) => {
+        const [lon, lat] = (f.geometry as { coordinates: [number, number] }).coordinates;
+        return { lat, lon, mapState: f.properties.map_state };
+      });
+    });
   };
   let seen: Array<{ lat: number; lon: number; mapState: unknown }> = [];
   // The edge drops the cached tile within a second; give it a few looks.
