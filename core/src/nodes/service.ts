@@ -154,6 +154,34 @@ function assertVersion(row: LockedRow, expectedVersion: number) {
   }
 }
 
+/**
+ * The shared start and end of an edit: one transaction, the caller's Garnrolle, the earlier
+ * answer to this operationId if there is one, the node locked with the caller's right and
+ * the expected version checked — and whatever `edit` returns recorded as the answer.
+ */
+async function editLockedNode<T>(
+  services: CoreServices,
+  identity: AuthIdentity,
+  input: { id: string; expectedVersion: number; operationId: string },
+  command: 'nodes.update' | 'nodes.remove',
+  verb: 'ändern' | 'entfernen',
+  edit: (tx: Tx, locked: { account: AccountRef; row: LockedRow }) => Promise<T>,
+): Promise<T> {
+  const hash = requestHash(input);
+  return (await services.sql.begin(async (tx) => {
+    const account = await ensureAccount(tx, identity);
+    const op: Operation = { operationId: input.operationId, accountId: account.id, command, hash };
+    const prior = await priorResult<T>(tx, op);
+    if (prior) return prior;
+    const row = await lockNode(tx, input.id);
+    assertMayEdit(row, account, identity, verb);
+    assertVersion(row, input.expectedVersion);
+    const result = await edit(tx, { account, row });
+    await recordResult(tx, op, result);
+    return result;
+  })) as T;
+}
+
 interface Editable {
   kind: NodeDTO['kind'];
   title: string;
@@ -223,82 +251,73 @@ export async function updateNode(
   input: UpdateNodeInput,
   requestId: string,
 ): Promise<NodeDTO> {
-  const hash = requestHash(input);
-  return await services.sql.begin(async (tx) => {
-    const account = await ensureAccount(tx, identity);
-    const op: Operation = {
-      operationId: input.operationId,
-      accountId: account.id,
-      command: 'nodes.update',
-      hash,
-    };
-    const prior = await priorResult<NodeDTO>(tx, op);
-    if (prior) return prior;
+  return await editLockedNode(
+    services,
+    identity,
+    input,
+    'nodes.update',
+    'ändern',
+    async (tx, { account, row }) => {
+      const current = toNodeDTO(row);
+      const before = editableOf(current);
+      const after = merged(before, input);
+      assertConsistent(after);
+      const changes = changesBetween(before, after);
+      const changed = Object.keys(changes);
+      if (changed.length === 0) {
+        // Nothing differs: no new version, no audit row, no event — but the same answer on repeat.
+        return current;
+      }
 
-    const row = await lockNode(tx, input.id);
-    assertMayEdit(row, account, identity, 'ändern');
-    assertVersion(row, input.expectedVersion);
-    const current = toNodeDTO(row);
-    const before = editableOf(current);
-    const after = merged(before, input);
-    assertConsistent(after);
-    const changes = changesBetween(before, after);
-    const changed = Object.keys(changes);
-    if (changed.length === 0) {
-      // Nothing differs: no new version, no audit row, no event — but the same answer on repeat.
-      await recordResult(tx, op, current);
-      return current;
-    }
-
-    const now = services.now();
-    const cells = cellsOf(after.location.lat, after.location.lon);
-    const [updated] = await tx.unsafe<NodeRow[]>(
-      `UPDATE nodes SET kind = $2, title = $3, summary = $4, body = $5, address = $6, topics = $7,
+      const now = services.now();
+      const cells = cellsOf(after.location.lat, after.location.lon);
+      const [updated] = await tx.unsafe<NodeRow[]>(
+        `UPDATE nodes SET kind = $2, title = $3, summary = $4, body = $5, address = $6, topics = $7,
          location = ST_SetSRID(ST_MakePoint($8, $9), 4326), h3_r3 = $10, h3_r5 = $11, h3_r7 = $12, h3_r9 = $13,
          starts_at = $14, ends_at = $15, version = version + 1, updated_at = $16
        WHERE id = $1
        RETURNING ${NODE_COLUMNS}`,
-      [
-        input.id,
-        after.kind,
-        after.title,
-        after.summary,
-        after.body,
-        after.address,
-        after.topics as never,
-        after.location.lon,
-        after.location.lat,
-        String(cells.r3),
-        String(cells.r5),
-        String(cells.r7),
-        String(cells.r9),
-        after.startsAt,
-        after.endsAt,
-        now,
-      ],
-    );
-    const node = toNodeDTO(updated!);
-    const audit = { ...changes, version: { old: current.version, new: node.version } };
-    await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id, occurred_at)
+        [
+          input.id,
+          after.kind,
+          after.title,
+          after.summary,
+          after.body,
+          after.address,
+          after.topics as never,
+          after.location.lon,
+          after.location.lat,
+          String(cells.r3),
+          String(cells.r5),
+          String(cells.r7),
+          String(cells.r9),
+          after.startsAt,
+          after.endsAt,
+          now,
+        ],
+      );
+      const node = toNodeDTO(updated!);
+      const audit = { ...changes, version: { old: current.version, new: node.version } };
+      await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id, occurred_at)
       VALUES (${account.id}, 'node.update', 'node', ${node.id}, ${tx.json(audit as never)}, ${requestId}, ${now})`;
-    await writeEvent(
-      tx,
-      'node.updated',
-      { actorId: account.id, aggregateId: node.id, version: node.version, occurredAt: now },
-      {
-        id: node.id,
-        kind: node.kind,
-        title: node.title,
-        topics: node.topics,
-        location: { lat: node.lat, lon: node.lon },
-        previousLocation: before.location,
-        version: node.version,
-        changed,
-      },
-    );
-    await recordResult(tx, op, node);
-    return node;
-  });
+      await writeEvent(
+        tx,
+        'node.updated',
+        { actorId: account.id, aggregateId: node.id, version: node.version, occurredAt: now },
+        {
+          id: node.id,
+          kind: node.kind,
+          title: node.title,
+          topics: node.topics,
+          location: { lat: node.lat, lon: node.lon },
+          previousLocation: before.location,
+          version: node.version,
+          changed,
+        },
+      );
+      return node;
+    },
+  );
 }
 
 export async function removeNode(
@@ -307,49 +326,41 @@ export async function removeNode(
   input: RemoveNodeInput,
   requestId: string,
 ): Promise<RemovedNodeDTO> {
-  const hash = requestHash(input);
-  return await services.sql.begin(async (tx) => {
-    const account = await ensureAccount(tx, identity);
-    const op: Operation = {
-      operationId: input.operationId,
-      accountId: account.id,
-      command: 'nodes.remove',
-      hash,
-    };
-    const prior = await priorResult<RemovedNodeDTO>(tx, op);
-    if (prior) return prior;
-
-    const row = await lockNode(tx, input.id);
-    assertMayEdit(row, account, identity, 'entfernen');
-    assertVersion(row, input.expectedVersion);
-    const now = services.now();
-    // A tombstone: the row stays for audit; every read filters on removed_at.
-    const [removed] = await tx<{ version: number }[]>`
+  return await editLockedNode(
+    services,
+    identity,
+    input,
+    'nodes.remove',
+    'entfernen',
+    async (tx, { account, row }) => {
+      const now = services.now();
+      // A tombstone: the row stays for audit; every read filters on removed_at.
+      const [removed] = await tx<{ version: number }[]>`
       UPDATE nodes SET removed_at = ${now}, version = version + 1, updated_at = ${now}
       WHERE id = ${input.id} RETURNING version`;
-    const result: RemovedNodeDTO = {
-      id: row.id,
-      version: removed!.version,
-      removedAt: now.toISOString(),
-      lat: row.lat,
-      lon: row.lon,
-    };
-    const audit = {
-      removed: { old: false, new: true },
-      title: { old: row.title, new: row.title },
-      version: { old: row.version, new: result.version },
-    };
-    await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id, occurred_at)
+      const result: RemovedNodeDTO = {
+        id: row.id,
+        version: removed!.version,
+        removedAt: now.toISOString(),
+        lat: row.lat,
+        lon: row.lon,
+      };
+      const audit = {
+        removed: { old: false, new: true },
+        title: { old: row.title, new: row.title },
+        version: { old: row.version, new: result.version },
+      };
+      await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id, occurred_at)
       VALUES (${account.id}, 'node.remove', 'node', ${row.id}, ${tx.json(audit)}, ${requestId}, ${now})`;
-    await writeEvent(
-      tx,
-      'node.removed',
-      { actorId: account.id, aggregateId: row.id, version: result.version, occurredAt: now },
-      { id: row.id, location: { lat: row.lat, lon: row.lon }, version: result.version },
-    );
-    await recordResult(tx, op, result);
-    return result;
-  });
+      await writeEvent(
+        tx,
+        'node.removed',
+        { actorId: account.id, aggregateId: row.id, version: result.version, occurredAt: now },
+        { id: row.id, location: { lat: row.lat, lon: row.lon }, version: result.version },
+      );
+      return result;
+    },
+  );
 }
 
 /** Moderation (admin): hides or shows a node. Hidden nodes leave tiles, lists and search. */
