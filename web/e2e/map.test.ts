@@ -166,7 +166,16 @@ test('a node opens from search and reads; the link restores it after a reload', 
   await waitForMap(page);
   await shot(page, 'node-sheet');
 
-  // Deep link: a reload shows the same node at the same place.
+  // Deep link: a reload shows the same node at the same place — once the flight to the
+  // node has ended and the URL has stopped moving.
+  await waitForIdle(page);
+  await expect
+    .poll(async () => {
+      const first = page.url();
+      await page.waitForTimeout(500);
+      return first === page.url();
+    })
+    .toBe(true);
   const before = new URL(page.url());
   await page.reload();
   await waitForMap(page);
