@@ -50,7 +50,13 @@ const test = base.extend<{ foreign: string[] }>({
   ],
 });
 
+/** The first view is a picture of the map; MapLibre starts when someone reaches for it, as a
+ * mouse moving over the map does. */
 async function waitForMap(page: Page): Promise<void> {
+  const region = page.locator('[data-preview]');
+  await expect(region).toBeVisible();
+  const area = await region.boundingBox();
+  if (area) await page.mouse.move(area.x + area.width / 2, area.y + area.height / 2);
   await expect(page.locator('canvas.maplibregl-canvas')).toBeVisible();
   await page.waitForFunction(() => (window as MapWindow).__wgMap?.loaded() === true, null, {
     timeout: 30_000,
@@ -473,6 +479,53 @@ test('the list view shows what is on the map', async ({ page }) => {
   await expect(list).toBeVisible();
   await expect(list.getByRole('button').nth(1)).toBeVisible();
   await shot(page, 'list');
+});
+
+test('the first view is drawn before MapLibre arrives, lists what is there and answers a tap', async ({
+  page,
+  browser,
+  baseURL,
+}) => {
+  // A node at the middle of a fresh view, tied by a weaver.
+  const view = germanView(15);
+  await page.goto(`/${view.hash}`);
+  await waitForMap(page);
+  await signIn(page, 'weaver');
+  const title = uniqueTitle('Vorschau-Knoten');
+  await createNode(page, { title });
+  const hash = new URL(page.url()).hash;
+
+  // A visitor who has not touched anything sees the node in the picture of the map.
+  const visitor = await browser.newContext({
+    baseURL,
+    ...(test.info().project.name === 'phone'
+      ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }
+      : { viewport: { width: 1280, height: 800 } }),
+  });
+  const other = await visitor.newPage();
+  await other.goto(`/${hash}`);
+  const region = other.locator('[data-preview]');
+  await expect(region).toHaveAttribute('data-preview', 'drawn');
+  await expect(other.locator('canvas.maplibregl-canvas')).toHaveCount(0);
+  expect(await other.evaluate(() => 'maplibregl' in window || '__wgMap' in window)).toBe(false);
+  await other.getByRole('button', { name: /Liste/ }).click();
+  const list = other.getByRole('dialog', { name: 'Was auf der Karte zu sehen ist' });
+  await expect(list.getByRole('button', { name: new RegExp(title) })).toBeVisible();
+  await other.keyboard.press('Escape');
+  await expect(list).toBeHidden();
+
+  // A tap on it in the picture opens it; the real map then takes over at the same view.
+  const box = await region.boundingBox();
+  if (!box) throw new Error('map has no box');
+  const x = box.x + box.width / 2;
+  const y = box.y + box.height / 2;
+  if (test.info().project.name === 'phone') await other.touchscreen.tap(x, y);
+  else await other.mouse.click(x, y);
+  await expect(other.getByRole('dialog', { name: title })).toBeVisible();
+  await expect(other.locator('canvas.maplibregl-canvas')).toBeVisible();
+  await expect(region).toHaveAttribute('data-preview', 'gone');
+  expect(new URL(other.url()).hash.split('/')[0]).toBe(hash.split('/')[0]);
+  await visitor.close();
 });
 
 test('a weavery page answers whether there are Garnrollen there', async ({ page }) => {

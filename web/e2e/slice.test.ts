@@ -17,7 +17,13 @@ interface MapHandle {
 }
 type MapWindow = Window & { __wgMap?: MapHandle };
 
+/** The first view is a picture of the map; MapLibre starts when someone reaches for it, as a
+ * mouse moving over the map does. */
 async function waitForMap(page: Page): Promise<void> {
+  const region = page.locator('[data-preview]');
+  await expect(region).toBeVisible();
+  const area = await region.boundingBox();
+  if (area) await page.mouse.move(area.x + area.width / 2, area.y + area.height / 2);
   await expect(page.locator('canvas.maplibregl-canvas')).toBeVisible();
   await page.waitForFunction(() => (window as MapWindow).__wgMap?.loaded() === true, null, {
     timeout: 30_000,
