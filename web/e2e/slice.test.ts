@@ -24,6 +24,7 @@ async function waitForMap(page: Page): Promise<void> {
   await expect(region).toBeVisible();
   const area = await region.boundingBox();
   if (area) await page.mouse.move(area.x + area.width / 2, area.y + area.height / 2);
+  await expect(region).toHaveAttribute('data-preview', 'gone', { timeout: 30_000 });
   await expect(page.locator('canvas.maplibregl-canvas')).toBeVisible();
   await page.waitForFunction(() => (window as MapWindow).__wgMap?.loaded() === true, null, {
     timeout: 30_000,
