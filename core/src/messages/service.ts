@@ -1,5 +1,11 @@
 // Message commands: posting to a node's conversation (idempotent per author and key; spins
 // or renews a conversation thread) and retracting (own messages, or any as admin).
+import {
+  MESSAGE_COLUMNS,
+  type MessageDTO,
+  type MessageRow,
+  toMessageDTO,
+} from '@weltgewebe/db/dto';
 import { type AuthIdentity, roleAtLeast } from '@weltgewebe/infra/kit';
 import { ensureAccount } from '../accounts/provision.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
@@ -7,14 +13,7 @@ import { writeEvent } from '../outbox/write-event.ts';
 import type { CoreServices } from '../services.ts';
 import { liveNodeLocation } from '../threads/service.ts';
 import { spinThread } from '../threads/spin.ts';
-import {
-  MESSAGE_COLUMNS,
-  type MessageDTO,
-  type MessageRow,
-  type PostMessageInput,
-  type RetractMessageInput,
-  toMessageDTO,
-} from './model.ts';
+import type { PostMessageInput, RetractMessageInput } from './model.ts';
 
 export async function postMessage(
   services: CoreServices,

@@ -1,4 +1,5 @@
 // Node commands: the rules of domain.md for creating, editing, removing and hiding Knoten.
+import { type NodeDTO, type NodeRow, toNodeDTO } from '@weltgewebe/db/dto';
 import { MAX_LIVE_NODES_PER_ACCOUNT } from '@weltgewebe/db/schema';
 import { type AuthIdentity, roleAtLeast } from '@weltgewebe/infra/kit';
 import { type AccountRef, ensureAccount } from '../accounts/provision.ts';
@@ -7,16 +8,13 @@ import { cellsOf } from '../geo/h3-cells.ts';
 import { type Tx, writeEvent } from '../outbox/write-event.ts';
 import type { CoreServices } from '../services.ts';
 import { spinThread } from '../threads/spin.ts';
-import {
-  type CreateNodeInput,
-  type HideNodeInput,
-  type ModeratedNodeDTO,
-  type NodeDTO,
-  type NodeRow,
-  type RemovedNodeDTO,
-  type RemoveNodeInput,
-  toNodeDTO,
-  type UpdateNodeInput,
+import type {
+  CreateNodeInput,
+  HideNodeInput,
+  ModeratedNodeDTO,
+  RemovedNodeDTO,
+  RemoveNodeInput,
+  UpdateNodeInput,
 } from './model.ts';
 import { type Operation, priorResult, recordResult, requestHash } from './operations.ts';
 

@@ -1,0 +1,3 @@
+// Pure DTO entry point: the row → DTO mappings core and edge share, never a connection.
+export * from './message.ts';
+export * from './node.ts';
