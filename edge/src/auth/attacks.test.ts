@@ -4,24 +4,8 @@
 // provider's key rotation is picked up by edge and core without a restart.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createPool, type Sql } from '@weltgewebe/db/client';
-import {
-  createJwtVerifier,
-  createLogger,
-  createServiceMetrics,
-  type JwtVerifier,
-} from '@weltgewebe/infra/kit';
-import {
-  type AttackToken,
-  attackTokens,
-  type CountingProvider,
-  keycloakClaims,
-  loginWithCodeFlow,
-  ownKey,
-  type SigningKey,
-  signToken,
-  startCountingProvider,
-  TEST_CLIENT,
-} from '@weltgewebe/infra/testing';
+import { createLogger, createServiceMetrics } from '@weltgewebe/infra/kit';
+import { startTokenAttacks, type TokenAttackSetup } from '@weltgewebe/infra/testing';
 import { type CoreHarness, startCoreHarness } from '../../../core/src/testing/core-harness.ts';
 import { createEdge, type Edge } from '../app.ts';
 import { createCoreClient } from '../core-client.ts';
@@ -30,28 +14,18 @@ const ORIGIN = 'http://localhost:8080';
 /** Short, so the tests need not wait out the default 10 s after the attack matrix. */
 const COOLDOWN_MS = 1_500;
 
-let provider: CountingProvider;
-let providerKey: SigningKey;
-let attacks: AttackToken[];
+let forge: TokenAttackSetup;
 let core: CoreHarness;
 let sql: Sql;
 let edge: Edge;
 let privateEdge: Edge;
-
-const verifier = (): JwtVerifier =>
-  createJwtVerifier({
-    issuer: provider.issuer,
-    audience: 'weltgewebe',
-    roleClaimPath: 'realm_access.roles',
-    jwksRefetchCooldownMs: COOLDOWN_MS,
-  });
 
 const buildEdge = (authRequiredForRead: boolean) =>
   createEdge({
     sql,
     core: createCoreClient('http://core.test', 5_000, ((url: string, init: RequestInit) =>
       core.fetchHandler(new Request(url, init))) as typeof fetch),
-    verifier: verifier(),
+    verifier: forge.verifier(),
     log: createLogger('edge', { sink: () => {} }),
     metrics: createServiceMetrics('edge'),
     authRequiredForRead,
@@ -61,10 +35,8 @@ const buildEdge = (authRequiredForRead: boolean) =>
   });
 
 beforeAll(async () => {
-  provider = await startCountingProvider();
-  providerKey = await provider.signingKey();
-  attacks = await attackTokens({ issuer: provider.issuer, audience: 'weltgewebe', providerKey });
-  core = await startCoreHarness({ verifier: verifier() });
+  forge = await startTokenAttacks({ jwksRefetchCooldownMs: COOLDOWN_MS });
+  core = await startCoreHarness({ verifier: forge.verifier() });
   sql = createPool(core.db.edgeUrl, { applicationName: 'edge-attacks-test', max: 5 });
   edge = buildEdge(false);
   privateEdge = buildEdge(true);
@@ -72,7 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sql?.end({ timeout: 2 });
   await core?.stop();
-  await provider?.stop();
+  await forge?.stop();
 });
 
 interface Answer {
@@ -142,10 +114,7 @@ const refused: Answer = { status: 401, code: 'INVALID_TOKEN' };
 
 describe('the edge refuses forged tokens', () => {
   test('control: a good token works as header and as cookie, for commands, reads and tiles', async () => {
-    const token = await signToken(
-      keycloakClaims(provider.issuer, { sub: 'forge-control' }),
-      providerKey,
-    );
+    const token = await forge.goodToken({ sub: 'forge-control' });
     expect(await createNode(bearer(token))).toEqual({ status: 200, code: null });
     expect(await createNode(cookie(token))).toEqual({ status: 200, code: null });
     expect(await readNodes(cookie(token))).toEqual({ status: 200, code: null });
@@ -155,7 +124,7 @@ describe('the edge refuses forged tokens', () => {
   test('every attack token is 401 INVALID_TOKEN as header and as cookie; nothing reaches the core', async () => {
     const before = await nodeCount();
     const results: Record<string, Record<string, Answer>> = {};
-    for (const { name, token } of attacks) {
+    for (const { name, token } of forge.attacks) {
       results[name] = {
         'command, header': await createNode(bearer(token)),
         'command, cookie': await createNode(cookie(token)),
@@ -169,19 +138,19 @@ describe('the edge refuses forged tokens', () => {
       'read, header': refused,
       'read, cookie': refused,
     };
-    expect(results).toEqual(Object.fromEntries(attacks.map((a) => [a.name, expected])));
+    expect(results).toEqual(Object.fromEntries(forge.attacks.map((a) => [a.name, expected])));
     expect(await nodeCount()).toBe(before);
   });
 
   test('with AUTH_REQUIRED_FOR_READ every attack token gets a 401 for tiles, not a tile', async () => {
     const results: Record<string, number> = {};
-    for (const { name, token } of attacks) {
+    for (const { name, token } of forge.attacks) {
       const viaHeader = await tile(bearer(token));
       const viaCookie = await tile(cookie(token));
       results[name] = Math.max(viaHeader.status, viaCookie.status);
       expect(Math.min(viaHeader.status, viaCookie.status)).toBe(401);
     }
-    expect(results).toEqual(Object.fromEntries(attacks.map((a) => [a.name, 401])));
+    expect(results).toEqual(Object.fromEntries(forge.attacks.map((a) => [a.name, 401])));
   });
 
   test('empty or odd credentials are 401, not anonymous and not a 500', async () => {
@@ -207,7 +176,7 @@ describe('the edge refuses forged tokens', () => {
   });
 
   test('a good cookie without our Origin (or with Origin: null) cannot command', async () => {
-    const token = await signToken(keycloakClaims(provider.issuer), providerKey);
+    const token = await forge.goodToken();
     const post = (headers: Record<string, string>) =>
       edge
         .handle(
@@ -235,37 +204,30 @@ describe('the edge refuses forged tokens', () => {
 
 describe('key rotation at the provider', () => {
   test('edge and core, both holding the old keys, accept the new kid without a restart', async () => {
-    const login = (username: 'weaver' | 'admin') =>
-      loginWithCodeFlow({ issuer: provider.issuer, ...TEST_CLIENT, username, password: 'demo' });
-    const before = await login('weaver');
+    const before = await forge.login('weaver');
     expect((await createNode(bearer(before.accessToken))).status).toBe(200);
     // The attack matrix used the refetch a moment ago; wait that cooldown out.
     await Bun.sleep(COOLDOWN_MS + 100);
-    const fetches = provider.jwksFetches();
+    const fetches = forge.provider.jwksFetches();
 
-    await provider.oidc.rotateKeys();
-    const after = await login('admin');
+    await forge.provider.oidc.rotateKeys();
+    const after = await forge.login('admin');
     expect(await createNode(bearer(after.accessToken))).toEqual({ status: 200, code: null });
     expect(await createNode(cookie(after.accessToken))).toEqual({ status: 200, code: null });
     // One fetch by the edge, one by the core.
-    expect(provider.jwksFetches() - fetches).toBe(2);
+    expect(forge.provider.jwksFetches() - fetches).toBe(2);
   });
 
   test('a flood of made-up kids is refused at the edge and hardly touches the JWKS', async () => {
-    const stranger = await ownKey('RS256');
-    const flood = await Promise.all(
-      Array.from({ length: 200 }, () =>
-        signToken(keycloakClaims(provider.issuer), { ...stranger, kid: crypto.randomUUID() }),
-      ),
-    );
-    const fetches = provider.jwksFetches();
+    const flood = await forge.unknownKidTokens(200);
+    const fetches = forge.provider.jwksFetches();
     const started = performance.now();
     const answers = await Promise.all(flood.map((token) => readNodes(bearer(token))));
     const elapsed = performance.now() - started;
     expect(new Set(answers.map((a) => JSON.stringify(a)))).toEqual(
       new Set([JSON.stringify(refused)]),
     );
-    expect(provider.jwksFetches() - fetches).toBeLessThanOrEqual(
+    expect(forge.provider.jwksFetches() - fetches).toBeLessThanOrEqual(
       1 + Math.floor(elapsed / COOLDOWN_MS),
     );
   });
