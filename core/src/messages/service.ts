@@ -8,6 +8,7 @@ import {
 } from '@weltgewebe/db/dto';
 import { type AuthIdentity, roleAtLeast } from '@weltgewebe/infra/kit';
 import { ensureAccount } from '../accounts/provision.ts';
+import { writeAudit } from '../audit/write-audit.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
 import { writeEvent } from '../outbox/write-event.ts';
 import type { CoreServices } from '../services.ts';
@@ -105,9 +106,17 @@ export async function retractMessage(
       `UPDATE messages SET body = '', retracted_at = $2 WHERE id = $1 RETURNING ${MESSAGE_COLUMNS}`,
       [message.id, now],
     );
-    await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id)
-      VALUES (${actor.id}, 'message.retract', 'message', ${message.id},
-              ${tx.json({ byAuthor: own })}, ${requestId})`;
+    await writeAudit(
+      tx,
+      'message.retract',
+      message.id,
+      { byAuthor: own },
+      {
+        actorId: actor.id,
+        requestId,
+        at: now,
+      },
+    );
     await writeEvent(
       tx,
       'message.retracted',

@@ -3,6 +3,7 @@ import { type NodeDTO, type NodeRow, toNodeDTO } from '@weltgewebe/db/dto';
 import { MAX_LIVE_NODES_PER_ACCOUNT } from '@weltgewebe/db/schema';
 import { type AuthIdentity, roleAtLeast } from '@weltgewebe/infra/kit';
 import { type AccountRef, ensureAccount } from '../accounts/provision.ts';
+import { writeAudit } from '../audit/write-audit.ts';
 import { conflict, forbidden, invalid, notFound } from '../errors.ts';
 import { cellsOf } from '../geo/h3-cells.ts';
 import { type Tx, writeEvent } from '../outbox/write-event.ts';
@@ -77,8 +78,13 @@ export async function createNode(
     );
     const node = toNodeDTO(row!);
     await tx`INSERT INTO conversations (node_id) VALUES (${node.id})`;
-    await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id, occurred_at)
-      VALUES (${account.id}, 'node.create', 'node', ${node.id}, ${tx.json({ title: node.title, kind: node.kind })}, ${requestId}, ${now})`;
+    await writeAudit(
+      tx,
+      'node.create',
+      node.id,
+      { title: node.title, kind: node.kind },
+      { actorId: account.id, requestId, at: now },
+    );
     const location = { lat: node.lat, lon: node.lon };
     await writeEvent(
       tx,
@@ -296,8 +302,11 @@ export async function updateNode(
       );
       const node = toNodeDTO(updated!);
       const audit = { ...changes, version: { old: current.version, new: node.version } };
-      await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id, occurred_at)
-      VALUES (${account.id}, 'node.update', 'node', ${node.id}, ${tx.json(audit as never)}, ${requestId}, ${now})`;
+      await writeAudit(tx, 'node.update', node.id, audit, {
+        actorId: account.id,
+        requestId,
+        at: now,
+      });
       await writeEvent(
         tx,
         'node.updated',
@@ -348,8 +357,11 @@ export async function removeNode(
         title: { old: row.title, new: row.title },
         version: { old: row.version, new: result.version },
       };
-      await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id, occurred_at)
-      VALUES (${account.id}, 'node.remove', 'node', ${row.id}, ${tx.json(audit)}, ${requestId}, ${now})`;
+      await writeAudit(tx, 'node.remove', row.id, audit, {
+        actorId: account.id,
+        requestId,
+        at: now,
+      });
       await writeEvent(
         tx,
         'node.removed',
@@ -386,8 +398,11 @@ export async function hideNode(
       hidden: { old: !input.hidden, new: input.hidden },
       version: { old: row.version, new: node.version },
     };
-    await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id, occurred_at)
-      VALUES (${account.id}, ${input.hidden ? 'node.hide' : 'node.unhide'}, 'node', ${node.id}, ${tx.json(audit)}, ${requestId}, ${now})`;
+    await writeAudit(tx, input.hidden ? 'node.hide' : 'node.unhide', node.id, audit, {
+      actorId: account.id,
+      requestId,
+      at: now,
+    });
     // No event of its own in domain.md: an update whose `changed` says `hidden` lets every
     // consumer (tile caches, rollups) re-read the node at its place.
     const location = { lat: node.lat, lon: node.lon };
