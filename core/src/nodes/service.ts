@@ -19,6 +19,16 @@ import type {
 } from './model.ts';
 import { type Operation, priorResult, recordResult, requestHash } from './operations.ts';
 
+/** The public fields of a node that node.created and node.updated carry. */
+const nodeEventData = (node: NodeDTO) => ({
+  id: node.id,
+  kind: node.kind,
+  title: node.title,
+  topics: node.topics,
+  location: { lat: node.lat, lon: node.lon },
+  version: node.version,
+});
+
 const NODE_COLUMNS = `id, kind, title, summary, body, address, topics, ST_Y(location) AS lat, ST_X(location) AS lon,
   starts_at, ends_at, version, created_by, created_at, updated_at`;
 
@@ -85,19 +95,11 @@ export async function createNode(
       { title: node.title, kind: node.kind },
       { actorId: account.id, requestId, at: now },
     );
-    const location = { lat: node.lat, lon: node.lon };
     await writeEvent(
       tx,
       'node.created',
       { actorId: account.id, aggregateId: node.id, version: node.version, occurredAt: now },
-      {
-        id: node.id,
-        kind: node.kind,
-        title: node.title,
-        topics: node.topics,
-        location,
-        version: node.version,
-      },
+      nodeEventData(node),
     );
     await spinThread(tx, {
       accountId: account.id,
@@ -105,7 +107,7 @@ export async function createNode(
       kind: 'knotting',
       now,
       from: account.publicPoint,
-      to: location,
+      to: { lat: node.lat, lon: node.lon },
     });
     await recordResult(tx, op, node);
     return node;
@@ -312,13 +314,8 @@ export async function updateNode(
         'node.updated',
         { actorId: account.id, aggregateId: node.id, version: node.version, occurredAt: now },
         {
-          id: node.id,
-          kind: node.kind,
-          title: node.title,
-          topics: node.topics,
-          location: { lat: node.lat, lon: node.lon },
+          ...nodeEventData(node),
           previousLocation: before.location,
-          version: node.version,
           changed,
         },
       );
@@ -405,19 +402,14 @@ export async function hideNode(
     });
     // No event of its own in domain.md: an update whose `changed` says `hidden` lets every
     // consumer (tile caches, rollups) re-read the node at its place.
-    const location = { lat: node.lat, lon: node.lon };
+    const data = nodeEventData(node);
     await writeEvent(
       tx,
       'node.updated',
       { actorId: account.id, aggregateId: node.id, version: node.version, occurredAt: now },
       {
-        id: node.id,
-        kind: node.kind,
-        title: node.title,
-        topics: node.topics,
-        location,
-        previousLocation: location,
-        version: node.version,
+        ...data,
+        previousLocation: data.location,
         changed: ['hidden'],
       },
     );
