@@ -1,7 +1,8 @@
 // Forged and broken tokens against the edge's real request handler, as bearer header and as
 // the web's wg_at cookie, for commands, reads and (with AUTH_REQUIRED_FOR_READ) tiles: every
-// one is HTTP 401 with a stable code, never a 500, and nothing reaches the core. The
-// provider's key rotation is picked up by edge and core without a restart.
+// one is HTTP 401 INVALID_TOKEN, never a 500, and nothing reaches the core. Keys out of reach
+// are 503 AUTH_UNAVAILABLE, not the caller's fault. The provider's key rotation is picked up
+// by edge and core without a restart.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createPool, type Sql } from '@weltgewebe/db/client';
 import { createLogger, createServiceMetrics } from '@weltgewebe/infra/kit';
@@ -142,15 +143,14 @@ describe('the edge refuses forged tokens', () => {
     expect(await nodeCount()).toBe(before);
   });
 
-  test('with AUTH_REQUIRED_FOR_READ every attack token gets a 401 for tiles, not a tile', async () => {
-    const results: Record<string, number> = {};
+  test('with AUTH_REQUIRED_FOR_READ every attack token gets 401 INVALID_TOKEN for tiles, not a tile', async () => {
+    const results: Record<string, Record<string, Answer>> = {};
     for (const { name, token } of forge.attacks) {
-      const viaHeader = await tile(bearer(token));
-      const viaCookie = await tile(cookie(token));
-      results[name] = Math.max(viaHeader.status, viaCookie.status);
-      expect(Math.min(viaHeader.status, viaCookie.status)).toBe(401);
+      results[name] = { header: await tile(bearer(token)), cookie: await tile(cookie(token)) };
     }
-    expect(results).toEqual(Object.fromEntries(forge.attacks.map((a) => [a.name, 401])));
+    expect(results).toEqual(
+      Object.fromEntries(forge.attacks.map((a) => [a.name, { header: refused, cookie: refused }])),
+    );
   });
 
   test('empty or odd credentials are 401, not anonymous and not a 500', async () => {
@@ -163,16 +163,26 @@ describe('the edge refuses forged tokens', () => {
       'cookie with broken %-escapes': { cookie: 'wg_at=%E0%A4%A' },
       'cookie with a quoted token': { cookie: 'wg_at="abc.def.ghi"' },
     };
-    const results: Record<string, { command: Answer; read: Answer }> = {};
+    const results: Record<string, { command: Answer; read: Answer; tile: Answer }> = {};
     for (const [name, credential] of Object.entries(forms)) {
-      results[name] = { command: await createNode(credential), read: await readNodes(credential) };
+      results[name] = {
+        command: await createNode(credential),
+        read: await readNodes(credential),
+        tile: await tile(credential),
+      };
     }
     expect(results).toEqual(
-      Object.fromEntries(Object.keys(forms).map((n) => [n, { command: refused, read: refused }])),
+      Object.fromEntries(
+        Object.keys(forms).map((n) => [n, { command: refused, read: refused, tile: refused }]),
+      ),
     );
-    // No credentials at all: anonymous, so reads work and commands ask for a sign-in.
+    // No credentials at all: anonymous, so reads work and commands ask for a sign-in; where
+    // reads need a sign-in, tiles and reads ask for one too.
     expect(await readNodes({})).toEqual({ status: 200, code: null });
     expect(await createNode({})).toEqual({ status: 401, code: 'UNAUTHORIZED' });
+    const signIn = { status: 401, code: 'UNAUTHORIZED' };
+    expect(await tile({})).toEqual(signIn);
+    expect(await readNodes({}, privateEdge)).toEqual(signIn);
   });
 
   test('a good cookie without our Origin (or with Origin: null) cannot command', async () => {
@@ -199,6 +209,21 @@ describe('the edge refuses forged tokens', () => {
     expect(await post({ origin: 'http://localhost:8081' })).toEqual(crossSite);
     expect(await post({ referer: 'http://localhost:8080.evil.example/page' })).toEqual(crossSite);
     expect(await post({ referer: `${ORIGIN}/#13/53.5/10` })).toEqual({ status: 200, code: null });
+  });
+});
+
+describe('provider keys out of reach', () => {
+  test('a good token on an edge that cannot fetch the keys is 503 AUTH_UNAVAILABLE for reads and tiles', async () => {
+    const token = await forge.goodToken();
+    const fresh = buildEdge(true);
+    forge.provider.setJwksAvailable(false);
+    try {
+      const unavailable = { status: 503, code: 'AUTH_UNAVAILABLE' };
+      expect(await tile(bearer(token), fresh)).toEqual(unavailable);
+      expect(await readNodes(bearer(token), fresh)).toEqual(unavailable);
+    } finally {
+      forge.provider.setJwksAvailable(true);
+    }
   });
 });
 
