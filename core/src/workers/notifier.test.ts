@@ -158,10 +158,14 @@ describe('notifier', () => {
       async () => mails.length,
       (n) => n >= 2,
     );
-
-    const rows = await h.sql<{ id: string; kind: string; text: string; emailed_at: Date | null }[]>`
-      SELECT id, kind, text, emailed_at FROM notifications
-       WHERE account_id = ${await accountId('demo-weaver')} ORDER BY kind`;
+    // The server has the mail before the mailer commits emailed_at: wait for that too.
+    const weaverId = await accountId('demo-weaver');
+    const rows = await waitFor(
+      () => h.sql<{ id: string; kind: string; text: string; emailed_at: Date | null }[]>`
+        SELECT id, kind, text, emailed_at FROM notifications
+         WHERE account_id = ${weaverId} ORDER BY kind`,
+      (r) => r.length === 2 && r.every((n) => n.emailed_at !== null),
+    );
     expect(rows.map((r) => r.kind)).toEqual(['message', 'thread']);
     expect(rows[0]!.text).toBe(
       'Rike Reader hat bei „Repair-Café Ottensen“ geschrieben: „Ich bringe am Samstag meinen Toaster mit.“',
