@@ -61,6 +61,45 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   return [performance.now() - t, out];
 }
 
+/** Timings of the edge over HTTP and of the same work straight on a pool. */
+interface Pair {
+  viaEdge: number[];
+  viaSql: number[];
+}
+const newPair = (): Pair => ({ viaEdge: [], viaSql: [] });
+
+/** One sample of each; which goes first alternates with `i`, so both see the same caches. */
+async function measurePair(
+  pair: Pair,
+  i: number,
+  viaEdge: () => Promise<unknown>,
+  viaSql: () => Promise<unknown>,
+) {
+  const edgeRun = async () => pair.viaEdge.push((await timed(viaEdge))[0]);
+  const sqlRun = async () => pair.viaSql.push((await timed(viaSql))[0]);
+  if (i % 2) {
+    await edgeRun();
+    await sqlRun();
+  } else {
+    await sqlRun();
+    await edgeRun();
+  }
+}
+
+const reportPair = (label: string, { viaEdge, viaSql }: Pair) =>
+  report(
+    `${label}: edge p50 ${ms(pct(viaEdge, 50))} p99 ${ms(pct(viaEdge, 99))}` +
+      ` ÷ SQL p50 ${ms(pct(viaSql, 50))} p99 ${ms(pct(viaSql, 99))}` +
+      ` = ${ratio(pct(viaEdge, 50), pct(viaSql, 50))} / ${ratio(pct(viaEdge, 99), pct(viaSql, 99))}`,
+  );
+
+/** A GET that must answer 200; its body is read in full. */
+async function get(url: string, what: string, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { headers });
+  if (res.status !== 200) throw new Error(`${what}: ${res.status}`);
+  await res.arrayBuffer();
+}
+
 interface Tile {
   z: number;
   x: number;
@@ -170,67 +209,48 @@ const distinctTiles = (z: number) => {
   try {
     for (const z of [3, 8, 14]) {
       const tiles = distinctTiles(z);
-      const viaEdge: number[] = [];
-      const viaSql: number[] = [];
+      const pair = newPair();
       for (let round = 0; round < Math.ceil(SAMPLES / tiles.length); round++) {
         for (const [i, t] of tiles.entries()) {
-          if (viaEdge.length >= SAMPLES) break;
-          const http = async () => {
-            const res = await fetch(`${edge.url}/tiles/nodes/${t.z}/${t.x}/${t.y}.mvt`, {
-              headers: { 'accept-encoding': 'gzip' },
-            });
-            if (res.status !== 200) throw new Error(`tile ${t.z}/${t.x}/${t.y}: ${res.status}`);
-            await res.arrayBuffer();
-          };
-          const sqlOnly = () => renderDirect(direct, 'nodes', t);
-          if (i % 2) {
-            viaEdge.push((await timed(http))[0]);
-            viaSql.push((await timed(sqlOnly))[0]);
-          } else {
-            viaSql.push((await timed(sqlOnly))[0]);
-            viaEdge.push((await timed(http))[0]);
-          }
+          if (pair.viaEdge.length >= SAMPLES) break;
+          await measurePair(
+            pair,
+            i,
+            () =>
+              get(`${edge.url}/tiles/nodes/${t.z}/${t.x}/${t.y}.mvt`, `tile ${t.z}/${t.x}/${t.y}`, {
+                'accept-encoding': 'gzip',
+              }),
+            () => renderDirect(direct, 'nodes', t),
+          );
         }
       }
-      report(
-        `cold tile z${z} (nodes, ${tiles.length} tiles): edge p50 ${ms(pct(viaEdge, 50))} p99 ${ms(pct(viaEdge, 99))}` +
-          ` ÷ SQL p50 ${ms(pct(viaSql, 50))} p99 ${ms(pct(viaSql, 99))}` +
-          ` = ${ratio(pct(viaEdge, 50), pct(viaSql, 50))} / ${ratio(pct(viaEdge, 99), pct(viaSql, 99))}`,
-      );
+      reportPair(`cold tile z${z} (nodes, ${tiles.length} tiles)`, pair);
     }
 
     // 2. nodes.inBBox (a city-sized box around a node, 200 per page) ÷ its SQL alone.
-    const viaEdge: number[] = [];
-    const viaSql: number[] = [];
-    for (const [i, p] of points.slice(0, SAMPLES).entries()) {
-      const input: InBBoxInput = {
-        west: p.lon - 0.05,
-        south: p.lat - 0.03,
-        east: p.lon + 0.05,
-        north: p.lat + 0.03,
-        limit: 200,
-      };
-      const http = async () => {
-        const res = await fetch(
-          `${edge.url}/trpc/nodes.inBBox?input=${encodeURIComponent(JSON.stringify(input))}`,
+    {
+      const pair = newPair();
+      for (const [i, p] of points.slice(0, SAMPLES).entries()) {
+        const input: InBBoxInput = {
+          west: p.lon - 0.05,
+          south: p.lat - 0.03,
+          east: p.lon + 0.05,
+          north: p.lat + 0.03,
+          limit: 200,
+        };
+        await measurePair(
+          pair,
+          i,
+          () =>
+            get(
+              `${edge.url}/trpc/nodes.inBBox?input=${encodeURIComponent(JSON.stringify(input))}`,
+              'inBBox',
+            ),
+          () => nodesInBBox(direct, input),
         );
-        if (res.status !== 200) throw new Error(`inBBox: ${res.status}`);
-        await res.arrayBuffer();
-      };
-      const sqlOnly = () => nodesInBBox(direct, input);
-      if (i % 2) {
-        viaEdge.push((await timed(http))[0]);
-        viaSql.push((await timed(sqlOnly))[0]);
-      } else {
-        viaSql.push((await timed(sqlOnly))[0]);
-        viaEdge.push((await timed(http))[0]);
       }
+      reportPair('nodes.inBBox (city box, 200/page)', pair);
     }
-    report(
-      `nodes.inBBox (city box, 200/page): edge p50 ${ms(pct(viaEdge, 50))} p99 ${ms(pct(viaEdge, 99))}` +
-        ` ÷ SQL p50 ${ms(pct(viaSql, 50))} p99 ${ms(pct(viaSql, 99))}` +
-        ` = ${ratio(pct(viaEdge, 50), pct(viaSql, 50))} / ${ratio(pct(viaEdge, 99), pct(viaSql, 99))}`,
-    );
 
     // 2b. search.query (autocomplete as typed, with and without `near`) ÷ its SQL alone.
     {
@@ -243,32 +263,22 @@ const distinctTiles = (z: number) => {
         'Flohmarkt Kö',
         'Offene Werkst',
       ];
-      const viaEdge: number[] = [];
-      const viaSql: number[] = [];
-      for (let i = 0; viaEdge.length < SAMPLES; i++) {
+      const pair = newPair();
+      for (let i = 0; pair.viaEdge.length < SAMPLES; i++) {
         const p = points[i % points.length]!;
         const input = { q: typed[i % typed.length]!, limit: 5, ...(i % 2 ? { near: p } : {}) };
-        const http = async () => {
-          const res = await fetch(
-            `${edge.url}/trpc/search.query?input=${encodeURIComponent(JSON.stringify(input))}`,
-          );
-          if (res.status !== 200) throw new Error(`search: ${res.status}`);
-          await res.arrayBuffer();
-        };
-        const sqlOnly = () => search(direct, input);
-        if (i % 2) {
-          viaEdge.push((await timed(http))[0]);
-          viaSql.push((await timed(sqlOnly))[0]);
-        } else {
-          viaSql.push((await timed(sqlOnly))[0]);
-          viaEdge.push((await timed(http))[0]);
-        }
+        await measurePair(
+          pair,
+          i,
+          () =>
+            get(
+              `${edge.url}/trpc/search.query?input=${encodeURIComponent(JSON.stringify(input))}`,
+              'search',
+            ),
+          () => search(direct, input),
+        );
       }
-      report(
-        `search.query (typed prefixes, half with near): edge p50 ${ms(pct(viaEdge, 50))} p99 ${ms(pct(viaEdge, 99))}` +
-          ` ÷ SQL p50 ${ms(pct(viaSql, 50))} p99 ${ms(pct(viaSql, 99))}` +
-          ` = ${ratio(pct(viaEdge, 50), pct(viaSql, 50))} / ${ratio(pct(viaEdge, 99), pct(viaSql, 99))}`,
-      );
+      reportPair('search.query (typed prefixes, half with near)', pair);
     }
 
     // 3. Low zooms: the edge's tile (rollups) against a naive ST_AsMVT of every point in the

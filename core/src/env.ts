@@ -20,6 +20,8 @@ const schema = z.object({
   SMTP_URL: z.string().url().optional(),
   /** Sender of notification e-mails (workers, when SMTP_URL is set). */
   SMTP_FROM: z.string().min(3).default('Weltgewebe <noreply@weltgewebe.local>'),
+  /** The site people open (the front door); notification e-mails link to nodes there. */
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:8080'),
   AUTH_REQUIRED_FOR_READ: bool.default(false),
 });
 

@@ -1,6 +1,7 @@
 // The edge as an Elysia app: tRPC (fetch adapter), tiles, service endpoints; plus the
 // NATS consumer that keeps this instance's tile cache exact.
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { Sql } from '@weltgewebe/db/client';
 import {
   ApiError,
@@ -125,12 +126,22 @@ export function createEdge(deps: EdgeDeps) {
     });
   };
 
+  /**
+   * With AUTH_REQUIRED_FOR_READ, tiles refuse like the tRPC reads do: no token is
+   * UNAUTHORIZED, a token that fails verification INVALID_TOKEN (so the web knows to renew
+   * it), unreachable provider keys AUTH_UNAVAILABLE (503, not the caller's fault).
+   */
   const tilesAllowed = async (request: Request, requestId: string): Promise<Response | null> => {
     if (!deps.authRequiredForRead) return null;
+    let auth: CallerAuth;
     try {
-      const { identity } = await identifyCaller(request, deps.verifier);
-      if (identity) return null;
-    } catch {}
+      auth = await identifyCaller(request, deps.verifier);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      const status = getHTTPStatusCodeFromError(error);
+      return jsonError(status, error.domainCode, error.message, requestId);
+    }
+    if (auth.identity) return null;
     return jsonError(401, 'UNAUTHORIZED', 'Zum Lesen ist eine Anmeldung nötig.', requestId);
   };
 

@@ -432,6 +432,10 @@ describe('tokens from the Keycloak realm fit the services', () => {
     }
     expect(services.web!.environment!.ORIGIN).toBe(`https://${placeholder('DOMAIN')}`);
   });
+
+  test('notification e-mails link to the site the web serves', () => {
+    expect(services.workers!.environment!.PUBLIC_BASE_URL).toBe(services.web!.environment!.ORIGIN);
+  });
 });
 
 // ---------------------------------------------------------------------------------------

@@ -1,9 +1,13 @@
 // Garnrolle inputs (domain.md privacy rules) and the DTOs: the public view everyone may
-// see, and the owner's view that alone carries the private location.
+// see (its privacy rule shared with the edge in @weltgewebe/db/dto), and the owner's view
+// that alone carries the private location.
+import {
+  type LatLon,
+  type PublicAccount,
+  type PublicAccountRow,
+  toPublicAccount,
+} from '@weltgewebe/db/dto';
 import { z } from 'zod';
-
-export const MAP_STATES = ['not_on_map', 'exact', 'radius'] as const;
-export type MapState = (typeof MAP_STATES)[number];
 
 export const RADIUS_MIN_M = 50;
 export const RADIUS_MAX_M = 5000;
@@ -36,20 +40,8 @@ export const setLocationInput = z.discriminatedUnion('mapState', [
 
 export type SetLocationInput = z.infer<typeof setLocationInput>;
 
-export interface LatLon {
-  lat: number;
-  lon: number;
-}
-
-/** What anyone may see of a Garnrolle. */
-export interface AccountDTO {
-  id: string;
-  displayName: string;
-  mapState: MapState;
-  /** The point drawn on the map; null when not on the map. */
-  publicPoint: LatLon | null;
-  /** The uncertainty circle around the public point, in radius mode only. */
-  radiusM: number | null;
+/** What anyone may see of a Garnrolle, with the version its owner edits against. */
+export interface AccountDTO extends PublicAccount {
   version: number;
 }
 
@@ -59,34 +51,10 @@ export interface MyAccountDTO extends AccountDTO {
   createdAt: string;
 }
 
-export interface AccountRow {
-  id: string;
-  display_name: string;
-  map_state: MapState;
-  public_lat: number | null;
-  public_lon: number | null;
-  radius_m: number | null;
+export interface AccountRow extends PublicAccountRow {
   version: number;
 }
 
-const validPoint = (lat: number | null, lon: number | null): lat is number =>
-  lat !== null &&
-  lon !== null &&
-  Number.isFinite(lat) &&
-  Number.isFinite(lon) &&
-  Math.abs(lat) <= 85 &&
-  Math.abs(lon) <= 180;
-
-/** A missing or invalid public point shows as not_on_map (domain.md). */
 export function toAccountDTO(r: AccountRow): AccountDTO {
-  const onMap = r.map_state !== 'not_on_map' && validPoint(r.public_lat, r.public_lon);
-  const mapState: MapState = onMap ? r.map_state : 'not_on_map';
-  return {
-    id: r.id,
-    displayName: r.display_name,
-    mapState,
-    publicPoint: onMap ? { lat: r.public_lat!, lon: r.public_lon! } : null,
-    radiusM: mapState === 'radius' ? r.radius_m : null,
-    version: r.version,
-  };
+  return { ...toPublicAccount(r), version: r.version };
 }

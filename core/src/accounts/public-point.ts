@@ -1,6 +1,6 @@
 // The public point of a Garnrolle in radius mode: one point drawn uniformly over the disc
 // of radius R around the private location, with cryptographic randomness.
-import type { LatLon } from './model.ts';
+import type { LatLon } from '@weltgewebe/db/dto';
 
 // WGS84, so distances measured on the ellipsoid (PostGIS geography) stay within R.
 const SEMI_MAJOR_M = 6_378_137;

@@ -1,6 +1,7 @@
 // Garnrolle commands and the owner's view. The private location lives only in
 // account_locations; accounts carries the public point (exact: the location; radius: one
 // point drawn over the disc and reused until location or radius changes; none otherwise).
+import type { LatLon } from '@weltgewebe/db/dto';
 import type { AuthIdentity } from '@weltgewebe/infra/kit';
 import { cellsOf } from '../geo/h3-cells.ts';
 import { type Tx, writeEvent } from '../outbox/write-event.ts';
@@ -8,7 +9,6 @@ import type { CoreServices } from '../services.ts';
 import {
   type AccountDTO,
   type AccountRow,
-  type LatLon,
   type MyAccountDTO,
   type SetLocationInput,
   toAccountDTO,

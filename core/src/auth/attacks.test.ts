@@ -3,44 +3,21 @@
 // rotation is picked up by a core that already holds the old keys, without a restart, while
 // a flood of made-up kids hardly reaches the provider's JWKS.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { createJwtVerifier } from '@weltgewebe/infra/kit';
-import {
-  type AttackToken,
-  attackTokens,
-  type CountingProvider,
-  keycloakClaims,
-  loginWithCodeFlow,
-  ownKey,
-  type SigningKey,
-  signToken,
-  startCountingProvider,
-  TEST_CLIENT,
-} from '@weltgewebe/infra/testing';
+import { startTokenAttacks, type TokenAttackSetup } from '@weltgewebe/infra/testing';
 import { type CoreHarness, startCoreHarness } from '../testing/core-harness.ts';
 
-let provider: CountingProvider;
-let providerKey: SigningKey;
-let attacks: AttackToken[];
+let forge: TokenAttackSetup;
 let h: CoreHarness;
 /** Short, so the tests need not wait out the default 10 s after the attack matrix. */
 const COOLDOWN_MS = 1_500;
 
 beforeAll(async () => {
-  provider = await startCountingProvider();
-  providerKey = await provider.signingKey();
-  attacks = await attackTokens({ issuer: provider.issuer, audience: 'weltgewebe', providerKey });
-  h = await startCoreHarness({
-    verifier: createJwtVerifier({
-      issuer: provider.issuer,
-      audience: 'weltgewebe',
-      roleClaimPath: 'realm_access.roles',
-      jwksRefetchCooldownMs: COOLDOWN_MS,
-    }),
-  });
+  forge = await startTokenAttacks({ jwksRefetchCooldownMs: COOLDOWN_MS });
+  h = await startCoreHarness({ verifier: forge.verifier() });
 }, 60_000);
 afterAll(async () => {
   await h?.stop();
-  await provider?.stop();
+  await forge?.stop();
 });
 
 const nodeInput = () => ({
@@ -92,17 +69,14 @@ const refused: Answer = { status: 401, domainCode: 'INVALID_TOKEN' };
 
 describe('the core refuses forged tokens', () => {
   test('control: a token with good claims, signed by the provider key, creates a node', async () => {
-    const token = await signToken(
-      keycloakClaims(provider.issuer, { sub: 'forge-control' }),
-      providerKey,
-    );
+    const token = await forge.goodToken({ sub: 'forge-control' });
     expect(await createNode(`Bearer ${token}`)).toEqual({ status: 200, domainCode: null });
   });
 
   test('every attack token is 401 INVALID_TOKEN, for a command and a query; nothing is written', async () => {
     const before = await nodeCount();
     const results: Record<string, { command: Answer; query: Answer }> = {};
-    for (const attack of attacks) {
+    for (const attack of forge.attacks) {
       results[attack.name] = {
         command: await createNode(`Bearer ${attack.token}`),
         query: await stats(`Bearer ${attack.token}`),
@@ -110,7 +84,7 @@ describe('the core refuses forged tokens', () => {
     }
     // 'empty' sends "Bearer " and is covered with the other header forms below.
     expect(results).toEqual(
-      Object.fromEntries(attacks.map((a) => [a.name, { command: refused, query: refused }])),
+      Object.fromEntries(forge.attacks.map((a) => [a.name, { command: refused, query: refused }])),
     );
     expect(await nodeCount()).toBe(before);
   });
@@ -136,25 +110,15 @@ describe('the core refuses forged tokens', () => {
 
 describe('key rotation at the provider', () => {
   test('a core that holds the old keys accepts tokens with the new kid, without a restart', async () => {
-    const before = await loginWithCodeFlow({
-      issuer: provider.issuer,
-      ...TEST_CLIENT,
-      username: 'weaver',
-      password: 'demo',
-    });
+    const before = await forge.login('weaver');
     expect((await createNode(`Bearer ${before.accessToken}`)).status).toBe(200);
     // The unknown kids of the attack matrix used the refetch a moment ago; a rotation
     // inside that cooldown would be seen only after it (the price of the limit).
     await Bun.sleep(COOLDOWN_MS + 100);
-    const fetches = provider.jwksFetches();
+    const fetches = forge.provider.jwksFetches();
 
-    const newKid = await provider.oidc.rotateKeys();
-    const after = await loginWithCodeFlow({
-      issuer: provider.issuer,
-      ...TEST_CLIENT,
-      username: 'admin',
-      password: 'demo',
-    });
+    const newKid = await forge.provider.oidc.rotateKeys();
+    const after = await forge.login('admin');
     expect(
       JSON.parse(Buffer.from(after.accessToken.split('.')[0]!, 'base64url').toString()).kid,
     ).toBe(newKid);
@@ -162,26 +126,21 @@ describe('key rotation at the provider', () => {
       status: 200,
       domainCode: null,
     });
-    expect(provider.jwksFetches() - fetches).toBe(1);
+    expect(forge.provider.jwksFetches() - fetches).toBe(1);
     // The old token is still good until it expires: the provider keeps publishing its key.
     expect((await createNode(`Bearer ${before.accessToken}`)).status).toBe(200);
   });
 
   test('a flood of made-up kids is refused and fetches the JWKS at most once per cooldown', async () => {
-    const stranger = await ownKey('RS256');
-    const flood = await Promise.all(
-      Array.from({ length: 200 }, () =>
-        signToken(keycloakClaims(provider.issuer), { ...stranger, kid: crypto.randomUUID() }),
-      ),
-    );
-    const fetches = provider.jwksFetches();
+    const flood = await forge.unknownKidTokens(200);
+    const fetches = forge.provider.jwksFetches();
     const started = performance.now();
     const answers = await Promise.all(flood.map((token) => stats(`Bearer ${token}`)));
     expect(new Set(answers.map((a) => JSON.stringify(a)))).toEqual(
       new Set([JSON.stringify(refused)]),
     );
     const elapsed = performance.now() - started;
-    expect(provider.jwksFetches() - fetches).toBeLessThanOrEqual(
+    expect(forge.provider.jwksFetches() - fetches).toBeLessThanOrEqual(
       1 + Math.floor(elapsed / COOLDOWN_MS),
     );
     // Refusing them stays cheap: no request waits on the provider.

@@ -3,10 +3,10 @@
 // claim path is configuration, the rules are the same (admin may create a weavery, a reader
 // may not).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { TRPCClientError } from '@trpc/client';
 import { createJwtVerifier } from '@weltgewebe/infra/kit';
 import { type StaticIssuer, startStaticIssuer } from '@weltgewebe/infra/testing';
 import { type CoreHarness, startCoreHarness } from '../testing/core-harness.ts';
+import { failureOf } from '../testing/failure-of.ts';
 
 type JWTPayload = Parameters<StaticIssuer['sign']>[0];
 
@@ -110,17 +110,7 @@ const area = (lon: number) => ({
   ],
 });
 
-async function refusal(call: Promise<unknown>) {
-  const error = await call.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TRPCClientError);
-  return (error as TRPCClientError<never>).data as unknown as {
-    httpStatus: number;
-    domainCode: string;
-  };
-}
+const refusal = async (call: Promise<unknown>) => (await failureOf(call)).data;
 
 describe('Keycloak-shaped tokens (realm_access.roles, azp, typ Bearer, audience mapper)', () => {
   test('an admin creates a weavery; a weaver and a reader may not', async () => {

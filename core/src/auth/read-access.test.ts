@@ -2,9 +2,9 @@
 // signed-in caller too, so a core reached without the edge keeps the rule; commands are as
 // before. Without the setting the query stays open to everyone.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { TRPCClientError } from '@trpc/client';
 import { accessTokenFor } from '@weltgewebe/infra/testing';
 import { type CoreHarness, startCoreHarness } from '../testing/core-harness.ts';
+import { failureOf } from '../testing/failure-of.ts';
 
 let closed: CoreHarness;
 let open: CoreHarness;
@@ -31,25 +31,12 @@ const area = {
   ],
 };
 
-async function refusal(call: Promise<unknown>) {
-  const error = await call.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TRPCClientError);
-  const e = error as TRPCClientError<never>;
-  return {
-    message: e.message,
-    data: e.data as unknown as { code: string; httpStatus: number; domainCode: string },
-  };
-}
-
 describe('AUTH_REQUIRED_FOR_READ=true in the core', () => {
   test('weaveries.stats is 401 for anonymous callers and answers with a token', async () => {
     const admin = await closed.clientAs('admin');
     await admin.weaveries.create.mutate({ name: 'Geschlossen', slug: 'geschlossen', area });
 
-    const anonymous = await refusal(
+    const anonymous = await failureOf(
       closed.clientFor(null).weaveries.stats.query({ slug: 'geschlossen' }),
     );
     expect(anonymous.data).toMatchObject({
@@ -66,18 +53,18 @@ describe('AUTH_REQUIRED_FOR_READ=true in the core', () => {
 
   test('a bad token is still INVALID_TOKEN, not a read refusal', async () => {
     const forged = `${(await accessTokenFor('reader')).slice(0, -4)}AAAA`;
-    const e = await refusal(
+    const e = await failureOf(
       closed.clientFor(forged).weaveries.stats.query({ slug: 'geschlossen' }),
     );
     expect(e.data).toMatchObject({ httpStatus: 401, domainCode: 'INVALID_TOKEN' });
   });
 
   test('commands keep their own rules: anonymous 401, a reader may not create a weavery', async () => {
-    const anonymous = await refusal(
+    const anonymous = await failureOf(
       closed.clientFor(null).weaveries.create.mutate({ name: 'X', slug: 'x', area }),
     );
     expect(anonymous.data).toMatchObject({ httpStatus: 401, domainCode: 'UNAUTHORIZED' });
-    const reader = await refusal(
+    const reader = await failureOf(
       (await closed.clientAs('reader')).weaveries.create.mutate({ name: 'X', slug: 'x', area }),
     );
     expect(reader.data).toMatchObject({ httpStatus: 403, domainCode: 'ROLE_REQUIRED' });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { TRPCClientError } from '@trpc/client';
 import { type CoreHarness, startCoreHarness } from '../testing/core-harness.ts';
 import { innerCallerAs } from '../testing/inner-caller.ts';
+import { overlapping } from '../testing/overlapping.ts';
 
 let h: CoreHarness;
 let nodeId: string;
@@ -29,30 +30,6 @@ const post = (body: string, key = crypto.randomUUID(), node = nodeId) => ({
   body,
   idempotencyKey: key,
 });
-
-/**
- * Runs two commands so that they truly overlap: the outbox is held, so the first stops at its
- * event (its row written, not committed) while the second starts; then both may finish.
- */
-async function overlapping<A, B>(first: () => Promise<A>, second: () => Promise<B>) {
-  let release!: () => void;
-  let held!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  const isHeld = new Promise<void>((r) => (held = r));
-  const holder = h.sql.begin(async (tx) => {
-    await tx`LOCK TABLE outbox IN EXCLUSIVE MODE`;
-    held();
-    await gate;
-  });
-  await isHeld;
-  const a = first();
-  await Bun.sleep(150);
-  const b = second();
-  await Bun.sleep(150);
-  release();
-  await holder;
-  return (await Promise.all([a, b])) as [A, B];
-}
 
 const errorOf = async (p: Promise<unknown>) =>
   (await p.catch((e: unknown) => e)) as TRPCClientError<never>;
@@ -111,6 +88,7 @@ describe('messages.post', () => {
     await caller.accounts.me(); // provisioned beforehand: no account.registered in the way
     const input = post('Doppelt gesendet?');
     const [a, b] = await overlapping(
+      h.sql,
       () => caller.messages.post(input),
       () => caller.messages.post(input),
     );

@@ -1,20 +1,20 @@
 // Message commands: posting to a node's conversation (idempotent per author and key; spins
 // or renews a conversation thread) and retracting (own messages, or any as admin).
+import {
+  MESSAGE_COLUMNS,
+  type MessageDTO,
+  type MessageRow,
+  toMessageDTO,
+} from '@weltgewebe/db/dto';
 import { type AuthIdentity, roleAtLeast } from '@weltgewebe/infra/kit';
 import { ensureAccount } from '../accounts/provision.ts';
+import { writeAudit } from '../audit/write-audit.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
 import { writeEvent } from '../outbox/write-event.ts';
 import type { CoreServices } from '../services.ts';
 import { liveNodeLocation } from '../threads/service.ts';
 import { spinThread } from '../threads/spin.ts';
-import {
-  MESSAGE_COLUMNS,
-  type MessageDTO,
-  type MessageRow,
-  type PostMessageInput,
-  type RetractMessageInput,
-  toMessageDTO,
-} from './model.ts';
+import type { PostMessageInput, RetractMessageInput } from './model.ts';
 
 export async function postMessage(
   services: CoreServices,
@@ -106,9 +106,17 @@ export async function retractMessage(
       `UPDATE messages SET body = '', retracted_at = $2 WHERE id = $1 RETURNING ${MESSAGE_COLUMNS}`,
       [message.id, now],
     );
-    await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id)
-      VALUES (${actor.id}, 'message.retract', 'message', ${message.id},
-              ${tx.json({ byAuthor: own })}, ${requestId})`;
+    await writeAudit(
+      tx,
+      'message.retract',
+      message.id,
+      { byAuthor: own },
+      {
+        actorId: actor.id,
+        requestId,
+        at: now,
+      },
+    );
     await writeEvent(
       tx,
       'message.retracted',

@@ -1,11 +1,12 @@
 // nodes.update / nodes.remove / nodes.hide inside the core: who may, versions, tombstones,
 // audit rows, outbox events, idempotent repeats and concurrent edits.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { TRPCClientError } from '@trpc/client';
+import type { TRPCClientError } from '@trpc/client';
 import type { ApiErrorData } from '@weltgewebe/infra/kit';
 import postgres from 'postgres';
 import type { CoreRouter } from '../router.ts';
 import { type CoreHarness, startCoreHarness } from '../testing/core-harness.ts';
+import { failureOf } from '../testing/failure-of.ts';
 
 let h: CoreHarness;
 type Client = Awaited<ReturnType<CoreHarness['clientAs']>>;
@@ -27,16 +28,6 @@ afterAll(async () => {
 
 const bremen = { lat: 53.0793, lon: 8.8017 };
 const op = () => crypto.randomUUID();
-
-async function failure(call: Promise<unknown>) {
-  const error = await call.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TRPCClientError);
-  const e = error as TRPCClientError<CoreRouter>;
-  return { message: e.message, data: e.data as unknown as ApiErrorData };
-}
 
 const createAs = (client: Client, title: string, at = bremen) =>
   client.nodes.create.mutate({ operationId: op(), kind: 'place', title, ...at });
@@ -118,7 +109,7 @@ describe('nodes.update', () => {
     expect((await auditOf(readersNode.id))[1]!.actor_id).toBe(await accountId('demo-weaver'));
 
     const weaversNode = await createAs(weaver, 'Saatgutbörse');
-    const refused = await failure(
+    const refused = await failureOf(
       reader.nodes.update.mutate({
         id: weaversNode.id,
         expectedVersion: 1,
@@ -132,7 +123,7 @@ describe('nodes.update', () => {
       httpStatus: 403,
     });
     expect(refused.message).toContain('Rolle Weber');
-    const removeRefused = await failure(
+    const removeRefused = await failureOf(
       reader.nodes.remove.mutate({ id: weaversNode.id, expectedVersion: 1, operationId: op() }),
     );
     expect(removeRefused.data.domainCode).toBe('NODE_NOT_YOURS');
@@ -168,7 +159,7 @@ describe('nodes.update', () => {
       operationId: op(),
       body: '**Jeden Dienstag** ab 15 Uhr',
     });
-    const stale = await failure(
+    const stale = await failureOf(
       weaver.nodes.update.mutate({
         id: node.id,
         expectedVersion: 1,
@@ -183,7 +174,7 @@ describe('nodes.update', () => {
     });
     expect(stale.data.details).toEqual({ current });
     expect(stale.message).toContain('Version 2');
-    const staleRemove = await failure(
+    const staleRemove = await failureOf(
       reader.nodes.remove.mutate({ id: node.id, expectedVersion: 1, operationId: op() }),
     );
     expect(staleRemove.data.domainCode).toBe('NODE_VERSION_CONFLICT');
@@ -254,16 +245,16 @@ describe('nodes.update', () => {
     expect((await auditOf(node.id)).length).toBe(2);
     expect((await outboxOf(node.id, 'gewebe.node.updated')).length).toBe(1);
 
-    const reused = await failure(reader.nodes.update.mutate({ ...input, topics: ['health'] }));
+    const reused = await failureOf(reader.nodes.update.mutate({ ...input, topics: ['health'] }));
     expect(reused.data).toMatchObject({ code: 'CONFLICT', domainCode: 'OPERATION_ID_REUSED' });
     // The same id by another person is not theirs to replay.
-    const foreign = await failure(weaver.nodes.update.mutate(input));
+    const foreign = await failureOf(weaver.nodes.update.mutate(input));
     expect(foreign.data.domainCode).toBe('OPERATION_ID_REUSED');
   });
 
   test('the node after the edit must hold: an event needs a start, the end not before it', async () => {
     const node = await createAs(reader, 'Hoffest');
-    const noStart = await failure(
+    const noStart = await failureOf(
       reader.nodes.update.mutate({
         id: node.id,
         expectedVersion: 1,
@@ -281,7 +272,7 @@ describe('nodes.update', () => {
       startsAt: '2026-06-20T14:00:00+02:00',
     });
     expect(ok.startsAt).toBe('2026-06-20T12:00:00.000Z');
-    const endBefore = await failure(
+    const endBefore = await failureOf(
       reader.nodes.update.mutate({
         id: node.id,
         expectedVersion: 2,
@@ -290,7 +281,7 @@ describe('nodes.update', () => {
       }),
     );
     expect(Object.keys(endBefore.data.fieldErrors!)).toEqual(['endsAt']);
-    const clearStart = await failure(
+    const clearStart = await failureOf(
       reader.nodes.update.mutate({
         id: node.id,
         expectedVersion: 2,
@@ -303,7 +294,7 @@ describe('nodes.update', () => {
 
   test('create limits hold for edits too; an empty edit, an unknown node and NUL characters are refused', async () => {
     const node = await createAs(reader, 'Bücherschrank');
-    const bad = await failure(
+    const bad = await failureOf(
       reader.nodes.update.mutate({
         id: node.id,
         expectedVersion: 1,
@@ -321,11 +312,11 @@ describe('nodes.update', () => {
       'title',
       'topics',
     ]);
-    const empty = await failure(
+    const empty = await failureOf(
       reader.nodes.update.mutate({ id: node.id, expectedVersion: 1, operationId: op() }),
     );
     expect(Object.keys(empty.data.fieldErrors!)).toEqual(['_']);
-    const unknown = await failure(
+    const unknown = await failureOf(
       reader.nodes.update.mutate({
         id: crypto.randomUUID(),
         expectedVersion: 1,
@@ -371,15 +362,15 @@ describe('nodes.remove', () => {
       version: 2,
     });
 
-    const edit = await failure(
+    const edit = await failureOf(
       admin.nodes.update.mutate({ id: node.id, expectedVersion: 2, operationId: op(), title: 'x' }),
     );
     expect(edit.data).toMatchObject({ code: 'NOT_FOUND', domainCode: 'NODE_REMOVED' });
-    const twice = await failure(
+    const twice = await failureOf(
       reader.nodes.remove.mutate({ id: node.id, expectedVersion: 2, operationId: op() }),
     );
     expect(twice.data.domainCode).toBe('NODE_REMOVED');
-    const hide = await failure(admin.nodes.hide.mutate({ id: node.id, hidden: true }));
+    const hide = await failureOf(admin.nodes.hide.mutate({ id: node.id, hidden: true }));
     expect(hide.data.domainCode).toBe('NODE_REMOVED');
   });
 
@@ -399,7 +390,7 @@ describe('nodes.hide', () => {
   test('only an admin hides; a hidden node is out of reach for others but not for its creator; showing it again works', async () => {
     const node = await createAs(reader, 'Streitfall');
     for (const client of [reader, weaver]) {
-      const refused = await failure(client.nodes.hide.mutate({ id: node.id, hidden: true }));
+      const refused = await failureOf(client.nodes.hide.mutate({ id: node.id, hidden: true }));
       expect(refused.data).toMatchObject({ code: 'FORBIDDEN', domainCode: 'ROLE_REQUIRED' });
       expect(refused.message).toContain('Admin');
     }
@@ -409,7 +400,7 @@ describe('nodes.hide', () => {
     // Hiding again changes nothing.
     expect((await admin.nodes.hide.mutate({ id: node.id, hidden: true })).version).toBe(2);
 
-    const byWeaver = await failure(
+    const byWeaver = await failureOf(
       weaver.nodes.update.mutate({
         id: node.id,
         expectedVersion: 2,

@@ -1,4 +1,6 @@
-// Node input schemas (domain.md limits) and the DTOs every API returns.
+// Node input schemas (domain.md limits) and the DTOs only commands return; the node DTO
+// itself and its row mapping are shared with the edge (@weltgewebe/db/dto).
+import type { NodeDTO } from '@weltgewebe/db/dto';
 import { NODE_KINDS, TOPICS } from '@weltgewebe/db/schema';
 import { z } from 'zod';
 
@@ -119,24 +121,6 @@ export type RemoveNodeInput = z.infer<typeof removeNodeInput>;
 export const hideNodeInput = z.object({ id: nodeId, hidden: z.boolean() });
 export type HideNodeInput = z.infer<typeof hideNodeInput>;
 
-export interface NodeDTO {
-  id: string;
-  kind: z.infer<typeof nodeKind>;
-  title: string;
-  summary: string;
-  body: string;
-  address: string;
-  topics: string[];
-  lat: number;
-  lon: number;
-  startsAt: string | null;
-  endsAt: string | null;
-  version: number;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
 /** The answer to a removal: the tombstone's id, its final version and where it was. */
 export interface RemovedNodeDTO {
   id: string;
@@ -149,42 +133,4 @@ export interface RemovedNodeDTO {
 /** What moderation sees: the node and whether (since when) it is hidden. */
 export interface ModeratedNodeDTO extends NodeDTO {
   hiddenAt: string | null;
-}
-
-export interface NodeRow {
-  id: string;
-  kind: NodeDTO['kind'];
-  title: string;
-  summary: string;
-  body: string;
-  address: string;
-  topics: string[];
-  lat: number;
-  lon: number;
-  starts_at: Date | null;
-  ends_at: Date | null;
-  version: number;
-  created_by: string;
-  created_at: Date;
-  updated_at: Date;
-}
-
-export function toNodeDTO(r: NodeRow): NodeDTO {
-  return {
-    id: r.id,
-    kind: r.kind,
-    title: r.title,
-    summary: r.summary,
-    body: r.body,
-    address: r.address,
-    topics: r.topics,
-    lat: r.lat,
-    lon: r.lon,
-    startsAt: r.starts_at?.toISOString() ?? null,
-    endsAt: r.ends_at?.toISOString() ?? null,
-    version: r.version,
-    createdBy: r.created_by,
-    createdAt: r.created_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
-  };
 }

@@ -1,24 +1,33 @@
 // Node commands: the rules of domain.md for creating, editing, removing and hiding Knoten.
+import { type NodeDTO, type NodeRow, toNodeDTO } from '@weltgewebe/db/dto';
 import { MAX_LIVE_NODES_PER_ACCOUNT } from '@weltgewebe/db/schema';
 import { type AuthIdentity, roleAtLeast } from '@weltgewebe/infra/kit';
 import { type AccountRef, ensureAccount } from '../accounts/provision.ts';
+import { writeAudit } from '../audit/write-audit.ts';
 import { conflict, forbidden, invalid, notFound } from '../errors.ts';
 import { cellsOf } from '../geo/h3-cells.ts';
 import { type Tx, writeEvent } from '../outbox/write-event.ts';
 import type { CoreServices } from '../services.ts';
 import { spinThread } from '../threads/spin.ts';
-import {
-  type CreateNodeInput,
-  type HideNodeInput,
-  type ModeratedNodeDTO,
-  type NodeDTO,
-  type NodeRow,
-  type RemovedNodeDTO,
-  type RemoveNodeInput,
-  toNodeDTO,
-  type UpdateNodeInput,
+import type {
+  CreateNodeInput,
+  HideNodeInput,
+  ModeratedNodeDTO,
+  RemovedNodeDTO,
+  RemoveNodeInput,
+  UpdateNodeInput,
 } from './model.ts';
 import { type Operation, priorResult, recordResult, requestHash } from './operations.ts';
+
+/** The public fields of a node that node.created and node.updated carry. */
+const nodeEventData = (node: NodeDTO) => ({
+  id: node.id,
+  kind: node.kind,
+  title: node.title,
+  topics: node.topics,
+  location: { lat: node.lat, lon: node.lon },
+  version: node.version,
+});
 
 const NODE_COLUMNS = `id, kind, title, summary, body, address, topics, ST_Y(location) AS lat, ST_X(location) AS lon,
   starts_at, ends_at, version, created_by, created_at, updated_at`;
@@ -79,21 +88,18 @@ export async function createNode(
     );
     const node = toNodeDTO(row!);
     await tx`INSERT INTO conversations (node_id) VALUES (${node.id})`;
-    await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id, occurred_at)
-      VALUES (${account.id}, 'node.create', 'node', ${node.id}, ${tx.json({ title: node.title, kind: node.kind })}, ${requestId}, ${now})`;
-    const location = { lat: node.lat, lon: node.lon };
+    await writeAudit(
+      tx,
+      'node.create',
+      node.id,
+      { title: node.title, kind: node.kind },
+      { actorId: account.id, requestId, at: now },
+    );
     await writeEvent(
       tx,
       'node.created',
       { actorId: account.id, aggregateId: node.id, version: node.version, occurredAt: now },
-      {
-        id: node.id,
-        kind: node.kind,
-        title: node.title,
-        topics: node.topics,
-        location,
-        version: node.version,
-      },
+      nodeEventData(node),
     );
     await spinThread(tx, {
       accountId: account.id,
@@ -101,7 +107,7 @@ export async function createNode(
       kind: 'knotting',
       now,
       from: account.publicPoint,
-      to: location,
+      to: { lat: node.lat, lon: node.lon },
     });
     await recordResult(tx, op, node);
     return node;
@@ -298,20 +304,18 @@ export async function updateNode(
       );
       const node = toNodeDTO(updated!);
       const audit = { ...changes, version: { old: current.version, new: node.version } };
-      await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id, occurred_at)
-      VALUES (${account.id}, 'node.update', 'node', ${node.id}, ${tx.json(audit as never)}, ${requestId}, ${now})`;
+      await writeAudit(tx, 'node.update', node.id, audit, {
+        actorId: account.id,
+        requestId,
+        at: now,
+      });
       await writeEvent(
         tx,
         'node.updated',
         { actorId: account.id, aggregateId: node.id, version: node.version, occurredAt: now },
         {
-          id: node.id,
-          kind: node.kind,
-          title: node.title,
-          topics: node.topics,
-          location: { lat: node.lat, lon: node.lon },
+          ...nodeEventData(node),
           previousLocation: before.location,
-          version: node.version,
           changed,
         },
       );
@@ -350,8 +354,11 @@ export async function removeNode(
         title: { old: row.title, new: row.title },
         version: { old: row.version, new: result.version },
       };
-      await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id, occurred_at)
-      VALUES (${account.id}, 'node.remove', 'node', ${row.id}, ${tx.json(audit)}, ${requestId}, ${now})`;
+      await writeAudit(tx, 'node.remove', row.id, audit, {
+        actorId: account.id,
+        requestId,
+        at: now,
+      });
       await writeEvent(
         tx,
         'node.removed',
@@ -388,23 +395,21 @@ export async function hideNode(
       hidden: { old: !input.hidden, new: input.hidden },
       version: { old: row.version, new: node.version },
     };
-    await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id, occurred_at)
-      VALUES (${account.id}, ${input.hidden ? 'node.hide' : 'node.unhide'}, 'node', ${node.id}, ${tx.json(audit)}, ${requestId}, ${now})`;
+    await writeAudit(tx, input.hidden ? 'node.hide' : 'node.unhide', node.id, audit, {
+      actorId: account.id,
+      requestId,
+      at: now,
+    });
     // No event of its own in domain.md: an update whose `changed` says `hidden` lets every
     // consumer (tile caches, rollups) re-read the node at its place.
-    const location = { lat: node.lat, lon: node.lon };
+    const data = nodeEventData(node);
     await writeEvent(
       tx,
       'node.updated',
       { actorId: account.id, aggregateId: node.id, version: node.version, occurredAt: now },
       {
-        id: node.id,
-        kind: node.kind,
-        title: node.title,
-        topics: node.topics,
-        location,
-        previousLocation: location,
-        version: node.version,
+        ...data,
+        previousLocation: data.location,
         changed: ['hidden'],
       },
     );

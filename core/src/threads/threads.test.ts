@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { TRPCClientError } from '@trpc/client';
 import { type CoreHarness, startCoreHarness } from '../testing/core-harness.ts';
 import { innerCallerAs } from '../testing/inner-caller.ts';
+import { overlapping } from '../testing/overlapping.ts';
 
 let h: CoreHarness;
 let nodeId: string;
@@ -25,30 +26,6 @@ afterAll(async () => {
 });
 
 const HOUR = 3_600_000;
-
-/**
- * Runs two commands so that they truly overlap: the outbox is held, so the first stops at its
- * event (its row written, not committed) while the second starts; then both may finish.
- */
-async function overlapping<A, B>(first: () => Promise<A>, second: () => Promise<B>) {
-  let release!: () => void;
-  let held!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  const isHeld = new Promise<void>((r) => (held = r));
-  const holder = h.sql.begin(async (tx) => {
-    await tx`LOCK TABLE outbox IN EXCLUSIVE MODE`;
-    held();
-    await gate;
-  });
-  await isHeld;
-  const a = first();
-  await Bun.sleep(150);
-  const b = second();
-  await Bun.sleep(150);
-  release();
-  await holder;
-  return (await Promise.all([a, b])) as [A, B];
-}
 
 const threadEvents = (threadId: string) =>
   h.sql<{ subject: string; envelope: { data: Record<string, unknown> } }[]>`
@@ -95,6 +72,7 @@ describe('threads.spin', () => {
     const caller = innerCallerAs(h, `threads-${crypto.randomUUID()}`);
     await caller.accounts.me(); // provisioned beforehand: no account.registered in the way
     const [first, second] = await overlapping(
+      h.sql,
       () => caller.threads.spin({ nodeId, kind: 'participation' }),
       () => caller.threads.spin({ nodeId, kind: 'participation' }),
     );

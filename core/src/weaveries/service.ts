@@ -1,6 +1,7 @@
 // Weavery commands (admin) and the stats query: valid, non-overlapping areas with their H3 cover.
 import type { AuthIdentity } from '@weltgewebe/infra/kit';
 import { ensureAccount } from '../accounts/provision.ts';
+import { writeAudit } from '../audit/write-audit.ts';
 import { conflict, DomainError, invalid, notFound } from '../errors.ts';
 import { type Tx, writeEvent } from '../outbox/write-event.ts';
 import type { CoreServices } from '../services.ts';
@@ -101,9 +102,13 @@ export async function createWeavery(
       RETURNING ${tx.unsafe(WEAVERY_COLUMNS)}`;
     const weavery = toWeaveryDTO(row!);
     await storeCover(tx, weavery.id, input.area);
-    await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id, occurred_at)
-      VALUES (${account.id}, 'weavery.create', 'weavery', ${weavery.id},
-        ${tx.json({ name: weavery.name, slug: weavery.slug, area: weavery.area } as never)}, ${requestId}, ${now})`;
+    await writeAudit(
+      tx,
+      'weavery.create',
+      weavery.id,
+      { name: weavery.name, slug: weavery.slug, area: weavery.area },
+      { actorId: account.id, requestId, at: now },
+    );
     await writeEvent(
       tx,
       'weavery.created',
@@ -154,8 +159,11 @@ export async function changeWeavery(
     };
     if (name !== current.name) changes.name = { old: current.name, new: name };
     if (input.area) changes.area = { old: current.area, new: weavery.area };
-    await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id, occurred_at)
-      VALUES (${account.id}, 'weavery.change', 'weavery', ${weavery.id}, ${tx.json(changes as never)}, ${requestId}, ${now})`;
+    await writeAudit(tx, 'weavery.change', weavery.id, changes, {
+      actorId: account.id,
+      requestId,
+      at: now,
+    });
     await writeEvent(
       tx,
       'weavery.changed',

@@ -1,12 +1,12 @@
 // weaveries.* inside the core: admin only, valid areas of bounded size that never overlap
 // (also under concurrency), the H3 cover, versions, events and the k ≥ 5 stats rule.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { TRPCClientError } from '@trpc/client';
-import { type ApiErrorData, createLogger } from '@weltgewebe/infra/kit';
+import { createLogger } from '@weltgewebe/infra/kit';
 import { latLngToCell } from 'h3-js';
 import postgres from 'postgres';
-import { type CoreRouter, coreRouter } from '../router.ts';
+import { coreRouter } from '../router.ts';
 import { type CoreHarness, startCoreHarness } from '../testing/core-harness.ts';
+import { failureOf } from '../testing/failure-of.ts';
 import { createCallerFactory } from '../trpc.ts';
 
 let h: CoreHarness;
@@ -46,16 +46,6 @@ const circle = (lon: number, lat: number, r: number, positions: number): Ring =>
   ring.push(ring[0]!);
   return ring;
 };
-
-async function failure(call: Promise<unknown>) {
-  const error = await call.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TRPCClientError);
-  const e = error as TRPCClientError<CoreRouter>;
-  return { message: e.message, data: e.data as unknown as ApiErrorData };
-}
 
 const cellsOfWeavery = async (id: string) =>
   (
@@ -97,7 +87,7 @@ describe('weaveries.create', () => {
 
   test('only admins: readers and weavers are told the role they lack', async () => {
     for (const client of [reader, weaver]) {
-      const refused = await failure(
+      const refused = await failureOf(
         client.weaveries.create.mutate({
           name: 'Nicht erlaubt',
           slug: 'nicht-erlaubt',
@@ -107,7 +97,7 @@ describe('weaveries.create', () => {
       expect(refused.data).toMatchObject({ code: 'FORBIDDEN', domainCode: 'ROLE_REQUIRED' });
       expect(refused.message).toContain('Admin');
     }
-    const anonymous = await failure(
+    const anonymous = await failureOf(
       h.clientFor(null).weaveries.create.mutate({
         name: 'x',
         slug: 'x',
@@ -123,7 +113,7 @@ describe('weaveries.create', () => {
       slug: 'nord',
       area: polygon(square(11.0, 54.0, 0.1)),
     });
-    const overlap = await failure(
+    const overlap = await failureOf(
       admin.weaveries.create.mutate({
         name: 'Nord-Ost',
         slug: 'nord-ost',
@@ -136,7 +126,7 @@ describe('weaveries.create', () => {
     });
     expect(overlap.data.fieldErrors!.area![0]).toContain('Nord');
     // Wholly inside is an overlap too.
-    const inside = await failure(
+    const inside = await failureOf(
       admin.weaveries.create.mutate({
         name: 'Innen',
         slug: 'innen',
@@ -221,7 +211,7 @@ describe('weaveries.create', () => {
   });
 
   test('an invalid polygon is refused with the database’s reason as a field error', async () => {
-    const bowTie = await failure(
+    const bowTie = await failureOf(
       admin.weaveries.create.mutate({
         name: 'Schleife',
         slug: 'schleife',
@@ -238,7 +228,7 @@ describe('weaveries.create', () => {
     expect(Object.keys(bowTie.data.fieldErrors!)).toEqual(['area']);
     expect(bowTie.data.fieldErrors!.area![0]).toContain('Self-intersection');
 
-    const holeOutside = await failure(
+    const holeOutside = await failureOf(
       admin.weaveries.create.mutate({
         name: 'Loch',
         slug: 'loch',
@@ -247,7 +237,7 @@ describe('weaveries.create', () => {
     );
     expect(holeOutside.data.fieldErrors!.area![0]).toContain('Ungültige Fläche');
 
-    const open = await failure(
+    const open = await failureOf(
       admin.weaveries.create.mutate({
         name: 'Offen',
         slug: 'Offen!',
@@ -275,7 +265,7 @@ describe('weaveries.create', () => {
         { points: number },
       ];
     expect(points).toBe(10_000);
-    const over = await failure(
+    const over = await failureOf(
       admin.weaveries.create.mutate({
         name: 'Zu rund',
         slug: 'zu-rund',
@@ -287,7 +277,7 @@ describe('weaveries.create', () => {
   });
 
   test('an area too large for a local community is refused', async () => {
-    const huge = await failure(
+    const huge = await failureOf(
       admin.weaveries.create.mutate({
         name: 'Kontinent',
         slug: 'kontinent',
@@ -315,7 +305,7 @@ describe('weaveries.create', () => {
       slug: 'doppelt',
       area: polygon(square(15, 48, 0.05)),
     });
-    const again = await failure(
+    const again = await failureOf(
       admin.weaveries.create.mutate({
         name: 'Zwei',
         slug: 'doppelt',
@@ -370,13 +360,13 @@ describe('weaveries.change', () => {
       coordinates: [[square(5.0, 44.0, 0.1)]],
     });
 
-    const stale = await failure(
+    const stale = await failureOf(
       admin.weaveries.change.mutate({ id: w.id, expectedVersion: 1, name: 'Veraltet' }),
     );
     expect(stale.data).toMatchObject({ code: 'CONFLICT', domainCode: 'WEAVERY_VERSION_CONFLICT' });
     expect(stale.data.details).toEqual({ current: changed });
 
-    const overlap = await failure(
+    const overlap = await failureOf(
       admin.weaveries.change.mutate({
         id: w.id,
         expectedVersion: 2,
@@ -387,11 +377,11 @@ describe('weaveries.change', () => {
     expect((overlap.data.details as { overlapping: { slug: string }[] }).overlapping).toEqual([
       expect.objectContaining({ slug: 'daneben' }),
     ]);
-    const byWeaver = await failure(
+    const byWeaver = await failureOf(
       weaver.weaveries.change.mutate({ id: w.id, expectedVersion: 2, name: 'x' }),
     );
     expect(byWeaver.data.domainCode).toBe('ROLE_REQUIRED');
-    const unknown = await failure(
+    const unknown = await failureOf(
       admin.weaveries.change.mutate({ id: crypto.randomUUID(), expectedVersion: 1, name: 'x' }),
     );
     expect(unknown.data).toMatchObject({ code: 'NOT_FOUND', domainCode: 'WEAVERY_NOT_FOUND' });
@@ -487,11 +477,11 @@ describe('weaveries.stats', () => {
   });
 
   test('an unknown weavery is NOT_FOUND; id and slug together are a field error', async () => {
-    const unknown = await failure(
+    const unknown = await failureOf(
       h.clientFor(null).weaveries.stats.query({ slug: 'gibt-es-nicht' }),
     );
     expect(unknown.data).toMatchObject({ code: 'NOT_FOUND', domainCode: 'WEAVERY_NOT_FOUND' });
-    const both = await failure(
+    const both = await failureOf(
       h.clientFor(null).weaveries.stats.query({ id: weaveryId, slug: 'statistik' }),
     );
     expect(both.data.domainCode).toBe('VALIDATION_FAILED');

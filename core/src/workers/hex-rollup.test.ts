@@ -1,6 +1,7 @@
 // hex-rollup against real PostgreSQL + NATS: a worker that dies mid-batch (some events
 // committed but never acked, one rolled back) and then restarts leaves exact counts.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { cellOutlineWkt } from '@weltgewebe/db/h3';
 import {
   consumeDurable,
   ensureDurableConsumer,
@@ -11,7 +12,7 @@ import { cellToBoundary } from 'h3-js';
 import { cellsOf } from '../geo/h3-cells.ts';
 import { type CoreHarness, startCoreHarness } from '../testing/core-harness.ts';
 import { EventWorker, type Outcome, processEnvelope } from './event-worker.ts';
-import { boundaryWkt, hexRollupHandler, rebuildRollups } from './hex-rollup.ts';
+import { hexRollupHandler, rebuildRollups } from './hex-rollup.ts';
 import {
   consumerDrained,
   outboxPublished,
@@ -168,7 +169,7 @@ describe('hex-rollup', () => {
       if (Math.max(...raw) - Math.min(...raw) > 180) crossing = cell;
     }
     expect(crossing).not.toBeNull();
-    const wkt = boundaryWkt(crossing!);
+    const wkt = cellOutlineWkt(crossing!);
     const lons = [...wkt.matchAll(/(-?[\d.]+) -?[\d.]+/g)].map((m) => Number(m[1]));
     expect(Math.max(...lons) - Math.min(...lons)).toBeLessThan(10);
   });

@@ -4,9 +4,9 @@
 // (h3_rollup_members) and applies the difference. Late, repeated or reordered events thus never
 // count twice, and a hidden node drops out like a removed one.
 import type { Sql } from '@weltgewebe/db/client';
+import { cellOutlineWkt } from '@weltgewebe/db/h3';
 import { H3_RESOLUTIONS } from '@weltgewebe/db/schema';
 import type { EventEnvelope, EventType } from '@weltgewebe/events/contracts';
-import { cellToBoundary, cellToLatLng } from 'h3-js';
 import { cellsOf } from '../geo/h3-cells.ts';
 import type { Tx } from '../outbox/write-event.ts';
 import type { EventHandler } from './event-worker.ts';
@@ -140,7 +140,7 @@ async function applyDeltas(tx: Tx, all: Delta[]) {
   // Rows are created empty, then locked in one global order (no deadlock between workers).
   await tx`INSERT INTO h3_rollups (resolution, cell, boundary)
     SELECT r, c, ST_GeomFromText(b, 4326)
-      FROM unnest(${resolutions}::smallint[], ${cells}::bigint[], ${deltas.map((d) => boundaryWkt(d.cell))}::text[]) AS x(r, c, b)
+      FROM unnest(${resolutions}::smallint[], ${cells}::bigint[], ${deltas.map((d) => cellOutlineWkt(d.cell))}::text[]) AS x(r, c, b)
     ON CONFLICT (resolution, cell) DO NOTHING`;
   await tx`SELECT 1 FROM h3_rollups
     WHERE (resolution, cell) IN (SELECT * FROM unnest(${resolutions}::smallint[], ${cells}::bigint[]))
@@ -160,21 +160,6 @@ async function applyDeltas(tx: Tx, all: Delta[]) {
   await tx`DELETE FROM h3_rollups
     WHERE (resolution, cell) IN (SELECT * FROM unnest(${resolutions}::smallint[], ${cells}::bigint[]))
       AND nodes = 0 AND accounts = 0 AND threads = 0`;
-}
-
-/** The cell's outline as WKT; a cell across the antimeridian is clamped to its centre's side. */
-export function boundaryWkt(cell: string | bigint): string {
-  const h3 = BigInt(cell).toString(16);
-  const ring = cellToBoundary(h3, true);
-  const lons = ring.map(([lon]) => lon);
-  if (Math.max(...lons) - Math.min(...lons) > 180) {
-    const east = cellToLatLng(h3)[1] >= 0;
-    for (const p of ring) {
-      if (east && p[0] < 0) p[0] = 180;
-      if (!east && p[0] > 0) p[0] = -180;
-    }
-  }
-  return `POLYGON((${ring.map(([lon, lat]) => `${lon} ${lat}`).join(',')}))`;
 }
 
 const HANDLED: readonly EventType[] = [
@@ -284,7 +269,7 @@ export async function rebuildRollups(sql: Sql): Promise<RebuildSummary> {
           FROM unnest(${chunk.map((s) => s.resolution)}::smallint[], ${chunk.map((s) => String(s.cell))}::bigint[],
                       ${col('nodes')}::int[], ${col('nodes_place')}::int[], ${col('nodes_resource')}::int[],
                       ${col('nodes_project')}::int[], ${col('nodes_event')}::int[], ${col('accounts')}::int[],
-                      ${col('threads')}::int[], ${chunk.map((s) => boundaryWkt(s.cell))}::text[])
+                      ${col('threads')}::int[], ${chunk.map((s) => cellOutlineWkt(s.cell))}::text[])
             AS x(r, c, n, np, nr, npj, ne, a, t, b)`;
     }
     const [counts] = await tx<{ nodes: number; accounts: number; threads: number }[]>`

@@ -26,7 +26,9 @@ const workers = await startWorkers({
   js: jetstream(nc),
   log,
   metrics,
-  ...(env.SMTP_URL ? { smtp: { url: env.SMTP_URL, from: env.SMTP_FROM } } : {}),
+  ...(env.SMTP_URL
+    ? { smtp: { url: env.SMTP_URL, from: env.SMTP_FROM, siteUrl: env.PUBLIC_BASE_URL } }
+    : {}),
 });
 
 const endpoints = serviceEndpoints({

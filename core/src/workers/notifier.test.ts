@@ -1,6 +1,7 @@
 // notifier against real PostgreSQL, NATS and a real SMTP server started here: a message and
 // a participation by someone else on a node give its creator one in-app row and one e-mail
-// each; a full redelivery adds neither; a refused send is retried without a second row.
+// each, linking to the node on the site; a full redelivery adds neither; a refused send is
+// retried without a second row.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { AddressInfo } from 'node:net';
 import { STREAM_NAME } from '@weltgewebe/events/contracts';
@@ -16,7 +17,29 @@ import { consumerDrained, outboxPublished, purgeStream, waitFor } from './worker
 interface ReceivedMail {
   to: string[];
   raw: string;
+  /** The text as the reader sees it (transfer encoding undone). */
+  text: string;
   notificationId: string | null;
+}
+
+const SITE = 'https://weltgewebe.test';
+
+/** The body of a single-part mail with its Content-Transfer-Encoding undone. */
+function bodyText(raw: string): string {
+  const split = raw.indexOf('\r\n\r\n');
+  const head = raw.slice(0, split);
+  const body = raw.slice(split + 4);
+  const encoding = /^Content-Transfer-Encoding:\s*(\S+)/im.exec(head)?.[1]?.toLowerCase();
+  if (encoding === 'base64') return Buffer.from(body, 'base64').toString('utf8');
+  if (encoding !== 'quoted-printable') return body;
+  const bytes: number[] = [];
+  const flat = body.replace(/=\r?\n/g, '');
+  for (let i = 0; i < flat.length; i++) {
+    const escaped = flat[i] === '=' && /^[0-9A-F]{2}$/i.test(flat.slice(i + 1, i + 3));
+    bytes.push(escaped ? Number.parseInt(flat.slice(i + 1, i + 3), 16) : flat.charCodeAt(i));
+    if (escaped) i += 2;
+  }
+  return Buffer.from(bytes).toString('utf8');
 }
 
 let h: CoreHarness;
@@ -51,6 +74,7 @@ beforeAll(async () => {
         mails.push({
           to: session.envelope.rcptTo.map((r) => r.address),
           raw,
+          text: bodyText(raw),
           notificationId: /^X-Weltgewebe-Notification: (\S+)/m.exec(raw)?.[1] ?? null,
         });
         callback();
@@ -73,6 +97,7 @@ async function startNotifier(outcomes: Record<string, number>) {
     log,
     smtpUrl: `smtp://127.0.0.1:${smtpPort}`,
     from: 'Weltgewebe <noreply@weltgewebe.test>',
+    siteUrl: SITE,
     pollIntervalMs: 200,
     retryBaseMs: 300,
   });
@@ -158,10 +183,14 @@ describe('notifier', () => {
       async () => mails.length,
       (n) => n >= 2,
     );
-
-    const rows = await h.sql<{ id: string; kind: string; text: string; emailed_at: Date | null }[]>`
-      SELECT id, kind, text, emailed_at FROM notifications
-       WHERE account_id = ${await accountId('demo-weaver')} ORDER BY kind`;
+    // The server has the mail before the mailer commits emailed_at: wait for that too.
+    const weaverId = await accountId('demo-weaver');
+    const rows = await waitFor(
+      () => h.sql<{ id: string; kind: string; text: string; emailed_at: Date | null }[]>`
+        SELECT id, kind, text, emailed_at FROM notifications
+         WHERE account_id = ${weaverId} ORDER BY kind`,
+      (r) => r.length === 2 && r.every((n) => n.emailed_at !== null),
+    );
     expect(rows.map((r) => r.kind)).toEqual(['message', 'thread']);
     expect(rows[0]!.text).toBe(
       'Rike Reader hat bei „Repair-Café Ottensen“ geschrieben: „Ich bringe am Samstag meinen Toaster mit.“',
@@ -175,6 +204,14 @@ describe('notifier', () => {
     expect(mails).toHaveLength(2);
     expect(mails.every((m) => m.to.join() === 'weaver@weltgewebe.test')).toBe(true);
     expect(mails.map((m) => m.notificationId).sort()).toEqual(rows.map((r) => r.id).sort());
+    // Each mail says what happened and links to the node on the site (the map opens it).
+    expect(
+      mails.map((m) => m.text.includes(rows[0]!.text) || m.text.includes(rows[1]!.text)),
+    ).toEqual([true, true]);
+    expect(mails.map((m) => m.text.match(/^Zum Knoten: (\S+)$/m)?.[1])).toEqual([
+      `${SITE}/?knoten=${node.id}`,
+      `${SITE}/?knoten=${node.id}`,
+    ]);
     expect(outcomes.processed).toBeGreaterThanOrEqual(2);
 
     // Every event once more: a new consumer of the same name starts the stream from the top.

@@ -85,6 +85,8 @@ export interface MailerOptions {
   /** smtp://user:pass@host:port (smtps:// for implicit TLS). */
   smtpUrl: string;
   from: string;
+  /** The public site (PUBLIC_BASE_URL); each e-mail links to its node there. */
+  siteUrl: string;
   pollIntervalMs?: number;
   /** First retry after this long, doubling per attempt (up to an hour). */
   retryBaseMs?: number;
@@ -98,10 +100,18 @@ export interface MailerOptions {
 interface DueMail {
   id: string;
   text: string;
+  node_id: string | null;
   email: string;
   display_name: string;
   title: string | null;
   email_attempts: number;
+}
+
+/** Where the site opens a node: the map with the node selected (the web's `?knoten=`). */
+export function nodeLink(siteUrl: string, nodeId: string): string {
+  const url = new URL(siteUrl);
+  url.searchParams.set('knoten', nodeId);
+  return url.toString();
 }
 
 /** Sends the e-mails of notifications not yet e-mailed; one row lock per mail in flight. */
@@ -166,7 +176,7 @@ export class NotificationMailer {
     const maxAge = `${this.opts.maxAgeHours ?? 48} hours`;
     return await this.opts.sql.begin(async (tx) => {
       const [due] = await tx<DueMail[]>`
-        SELECT n.id, n.text, e.email, a.display_name, nd.title, n.email_attempts
+        SELECT n.id, n.text, n.node_id, e.email, a.display_name, nd.title, n.email_attempts
           FROM notifications n
           JOIN account_emails e ON e.account_id = n.account_id
           JOIN accounts a ON a.id = n.account_id
@@ -178,12 +188,13 @@ export class NotificationMailer {
          LIMIT 1
          FOR UPDATE OF n SKIP LOCKED`;
       if (!due) return 'none' as const;
+      const link = due.node_id ? `\n\nZum Knoten: ${nodeLink(this.opts.siteUrl, due.node_id)}` : '';
       try {
         await this.transport.sendMail({
           from: this.opts.from,
           to: { name: due.display_name, address: due.email },
           subject: due.title ? `Weltgewebe: Neues bei „${due.title}“` : 'Weltgewebe: Neues',
-          text: `Hallo ${due.display_name},\n\n${due.text}\n\nDu bekommst diese Nachricht, weil du diesen Knoten im Weltgewebe geknüpft hast.\n`,
+          text: `Hallo ${due.display_name},\n\n${due.text}${link}\n\nDu bekommst diese Nachricht, weil du diesen Knoten im Weltgewebe geknüpft hast.\n`,
           headers: { 'X-Weltgewebe-Notification': due.id },
         });
       } catch (error) {

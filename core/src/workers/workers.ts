@@ -19,7 +19,8 @@ export interface WorkersOptions {
   js: JetStreamClient;
   log: Logger;
   metrics?: ServiceMetrics;
-  smtp?: { url: string; from: string; retryBaseMs?: number };
+  /** `siteUrl`: the public site, which the e-mails link to. */
+  smtp?: { url: string; from: string; siteUrl: string; retryBaseMs?: number };
   now?: () => Date;
   sweepIntervalMs?: number;
   ackWaitMs?: number;
@@ -45,6 +46,7 @@ export async function startWorkers(opts: WorkersOptions) {
         log: opts.log.child({ worker: 'mailer' }),
         smtpUrl: opts.smtp.url,
         from: opts.smtp.from,
+        siteUrl: opts.smtp.siteUrl,
         ...(opts.smtp.retryBaseMs ? { retryBaseMs: opts.smtp.retryBaseMs } : {}),
         onSent: () => mails?.inc({ outcome: 'sent' }),
         onFailed: () => mails?.inc({ outcome: 'failed' }),

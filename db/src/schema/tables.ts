@@ -17,14 +17,14 @@ import { multiPolygon, point, polygon, tsvector } from './geometry.ts';
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const h3 = (name: string) => bigint(name, { mode: 'bigint' });
 
+export const MAP_STATES = ['not_on_map', 'exact', 'radius'] as const;
+
 export const accounts = pgTable('accounts', {
   id: uuid('id').primaryKey().defaultRandom(),
   seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
   subject: text('subject').notNull().unique(),
   displayName: text('display_name').notNull(),
-  mapState: text('map_state', { enum: ['not_on_map', 'exact', 'radius'] })
-    .notNull()
-    .default('not_on_map'),
+  mapState: text('map_state', { enum: MAP_STATES }).notNull().default('not_on_map'),
   publicPoint: point('public_point'),
   radiusM: integer('radius_m'),
   h3r3: h3('h3_r3'),

@@ -1,27 +1,12 @@
 // Fills h3_rollups (and h3_rollup_members, what the hex-rollup worker compares events with)
-// from the tables in one pass: counts by GROUP BY over the stored H3 cells, outlines from
-// h3-js. For bulk seeds that wrote no events, so low-zoom tiles work at once.
-import { cellToBoundary, cellToLatLng } from 'h3-js';
+// from the tables in one pass: counts by GROUP BY over the stored H3 cells, outlines as the
+// worker draws them. For bulk seeds that wrote no events, so low-zoom tiles work at once.
 import type postgres from 'postgres';
 import { copyLine, copyRows } from '../copy-rows.ts';
+import { cellOutlineWkt } from '../h3/cell-outline.ts';
 import { H3_RESOLUTIONS } from '../schema/index.ts';
 
 const LIVE_NODE = 'n.removed_at IS NULL AND n.hidden_at IS NULL';
-
-/** A cell's outline as EWKT; a cell across the antimeridian keeps to its centre's side. */
-export function cellBoundaryEwkt(cell: string): string {
-  const h3 = BigInt(cell).toString(16);
-  const ring = cellToBoundary(h3, true);
-  const lons = ring.map(([lon]) => lon);
-  if (Math.max(...lons) - Math.min(...lons) > 180) {
-    const east = cellToLatLng(h3)[1] >= 0;
-    for (const p of ring) {
-      if (east && p[0] < 0) p[0] = 180;
-      if (!east && p[0] > 0) p[0] = -180;
-    }
-  }
-  return `SRID=4326;POLYGON((${ring.map(([lon, lat]) => `${lon} ${lat}`).join(',')}))`;
-}
 
 /** Rebuilds members and rollups from scratch inside `tx`; returns the number of rollup rows. */
 export async function fillRollups(tx: postgres.TransactionSql): Promise<number> {
@@ -64,7 +49,7 @@ export async function fillRollups(tx: postgres.TransactionSql): Promise<number> 
     'seed_cell_outlines',
     ['cell', 'boundary'],
     (function* () {
-      for (const { cell } of cells) yield copyLine([cell, cellBoundaryEwkt(cell)]);
+      for (const { cell } of cells) yield copyLine([cell, `SRID=4326;${cellOutlineWkt(cell)}`]);
     })(),
   );
   const inserted = await tx`

@@ -1,27 +1,12 @@
 // Forged and broken tokens against the edge's real request handler, as bearer header and as
 // the web's wg_at cookie, for commands, reads and (with AUTH_REQUIRED_FOR_READ) tiles: every
-// one is HTTP 401 with a stable code, never a 500, and nothing reaches the core. The
-// provider's key rotation is picked up by edge and core without a restart.
+// one is HTTP 401 INVALID_TOKEN, never a 500, and nothing reaches the core. Keys out of reach
+// are 503 AUTH_UNAVAILABLE, not the caller's fault. The provider's key rotation is picked up
+// by edge and core without a restart.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createPool, type Sql } from '@weltgewebe/db/client';
-import {
-  createJwtVerifier,
-  createLogger,
-  createServiceMetrics,
-  type JwtVerifier,
-} from '@weltgewebe/infra/kit';
-import {
-  type AttackToken,
-  attackTokens,
-  type CountingProvider,
-  keycloakClaims,
-  loginWithCodeFlow,
-  ownKey,
-  type SigningKey,
-  signToken,
-  startCountingProvider,
-  TEST_CLIENT,
-} from '@weltgewebe/infra/testing';
+import { createLogger, createServiceMetrics } from '@weltgewebe/infra/kit';
+import { startTokenAttacks, type TokenAttackSetup } from '@weltgewebe/infra/testing';
 import { type CoreHarness, startCoreHarness } from '../../../core/src/testing/core-harness.ts';
 import { createEdge, type Edge } from '../app.ts';
 import { createCoreClient } from '../core-client.ts';
@@ -30,28 +15,18 @@ const ORIGIN = 'http://localhost:8080';
 /** Short, so the tests need not wait out the default 10 s after the attack matrix. */
 const COOLDOWN_MS = 1_500;
 
-let provider: CountingProvider;
-let providerKey: SigningKey;
-let attacks: AttackToken[];
+let forge: TokenAttackSetup;
 let core: CoreHarness;
 let sql: Sql;
 let edge: Edge;
 let privateEdge: Edge;
-
-const verifier = (): JwtVerifier =>
-  createJwtVerifier({
-    issuer: provider.issuer,
-    audience: 'weltgewebe',
-    roleClaimPath: 'realm_access.roles',
-    jwksRefetchCooldownMs: COOLDOWN_MS,
-  });
 
 const buildEdge = (authRequiredForRead: boolean) =>
   createEdge({
     sql,
     core: createCoreClient('http://core.test', 5_000, ((url: string, init: RequestInit) =>
       core.fetchHandler(new Request(url, init))) as typeof fetch),
-    verifier: verifier(),
+    verifier: forge.verifier(),
     log: createLogger('edge', { sink: () => {} }),
     metrics: createServiceMetrics('edge'),
     authRequiredForRead,
@@ -61,10 +36,8 @@ const buildEdge = (authRequiredForRead: boolean) =>
   });
 
 beforeAll(async () => {
-  provider = await startCountingProvider();
-  providerKey = await provider.signingKey();
-  attacks = await attackTokens({ issuer: provider.issuer, audience: 'weltgewebe', providerKey });
-  core = await startCoreHarness({ verifier: verifier() });
+  forge = await startTokenAttacks({ jwksRefetchCooldownMs: COOLDOWN_MS });
+  core = await startCoreHarness({ verifier: forge.verifier() });
   sql = createPool(core.db.edgeUrl, { applicationName: 'edge-attacks-test', max: 5 });
   edge = buildEdge(false);
   privateEdge = buildEdge(true);
@@ -72,7 +45,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sql?.end({ timeout: 2 });
   await core?.stop();
-  await provider?.stop();
+  await forge?.stop();
 });
 
 interface Answer {
@@ -142,10 +115,7 @@ const refused: Answer = { status: 401, code: 'INVALID_TOKEN' };
 
 describe('the edge refuses forged tokens', () => {
   test('control: a good token works as header and as cookie, for commands, reads and tiles', async () => {
-    const token = await signToken(
-      keycloakClaims(provider.issuer, { sub: 'forge-control' }),
-      providerKey,
-    );
+    const token = await forge.goodToken({ sub: 'forge-control' });
     expect(await createNode(bearer(token))).toEqual({ status: 200, code: null });
     expect(await createNode(cookie(token))).toEqual({ status: 200, code: null });
     expect(await readNodes(cookie(token))).toEqual({ status: 200, code: null });
@@ -155,7 +125,7 @@ describe('the edge refuses forged tokens', () => {
   test('every attack token is 401 INVALID_TOKEN as header and as cookie; nothing reaches the core', async () => {
     const before = await nodeCount();
     const results: Record<string, Record<string, Answer>> = {};
-    for (const { name, token } of attacks) {
+    for (const { name, token } of forge.attacks) {
       results[name] = {
         'command, header': await createNode(bearer(token)),
         'command, cookie': await createNode(cookie(token)),
@@ -169,19 +139,18 @@ describe('the edge refuses forged tokens', () => {
       'read, header': refused,
       'read, cookie': refused,
     };
-    expect(results).toEqual(Object.fromEntries(attacks.map((a) => [a.name, expected])));
+    expect(results).toEqual(Object.fromEntries(forge.attacks.map((a) => [a.name, expected])));
     expect(await nodeCount()).toBe(before);
   });
 
-  test('with AUTH_REQUIRED_FOR_READ every attack token gets a 401 for tiles, not a tile', async () => {
-    const results: Record<string, number> = {};
-    for (const { name, token } of attacks) {
-      const viaHeader = await tile(bearer(token));
-      const viaCookie = await tile(cookie(token));
-      results[name] = Math.max(viaHeader.status, viaCookie.status);
-      expect(Math.min(viaHeader.status, viaCookie.status)).toBe(401);
+  test('with AUTH_REQUIRED_FOR_READ every attack token gets 401 INVALID_TOKEN for tiles, not a tile', async () => {
+    const results: Record<string, Record<string, Answer>> = {};
+    for (const { name, token } of forge.attacks) {
+      results[name] = { header: await tile(bearer(token)), cookie: await tile(cookie(token)) };
     }
-    expect(results).toEqual(Object.fromEntries(attacks.map((a) => [a.name, 401])));
+    expect(results).toEqual(
+      Object.fromEntries(forge.attacks.map((a) => [a.name, { header: refused, cookie: refused }])),
+    );
   });
 
   test('empty or odd credentials are 401, not anonymous and not a 500', async () => {
@@ -194,20 +163,30 @@ describe('the edge refuses forged tokens', () => {
       'cookie with broken %-escapes': { cookie: 'wg_at=%E0%A4%A' },
       'cookie with a quoted token': { cookie: 'wg_at="abc.def.ghi"' },
     };
-    const results: Record<string, { command: Answer; read: Answer }> = {};
+    const results: Record<string, { command: Answer; read: Answer; tile: Answer }> = {};
     for (const [name, credential] of Object.entries(forms)) {
-      results[name] = { command: await createNode(credential), read: await readNodes(credential) };
+      results[name] = {
+        command: await createNode(credential),
+        read: await readNodes(credential),
+        tile: await tile(credential),
+      };
     }
     expect(results).toEqual(
-      Object.fromEntries(Object.keys(forms).map((n) => [n, { command: refused, read: refused }])),
+      Object.fromEntries(
+        Object.keys(forms).map((n) => [n, { command: refused, read: refused, tile: refused }]),
+      ),
     );
-    // No credentials at all: anonymous, so reads work and commands ask for a sign-in.
+    // No credentials at all: anonymous, so reads work and commands ask for a sign-in; where
+    // reads need a sign-in, tiles and reads ask for one too.
     expect(await readNodes({})).toEqual({ status: 200, code: null });
     expect(await createNode({})).toEqual({ status: 401, code: 'UNAUTHORIZED' });
+    const signIn = { status: 401, code: 'UNAUTHORIZED' };
+    expect(await tile({})).toEqual(signIn);
+    expect(await readNodes({}, privateEdge)).toEqual(signIn);
   });
 
   test('a good cookie without our Origin (or with Origin: null) cannot command', async () => {
-    const token = await signToken(keycloakClaims(provider.issuer), providerKey);
+    const token = await forge.goodToken();
     const post = (headers: Record<string, string>) =>
       edge
         .handle(
@@ -233,39 +212,47 @@ describe('the edge refuses forged tokens', () => {
   });
 });
 
+describe('provider keys out of reach', () => {
+  test('a good token on an edge that cannot fetch the keys is 503 AUTH_UNAVAILABLE for reads and tiles', async () => {
+    const token = await forge.goodToken();
+    const fresh = buildEdge(true);
+    forge.provider.setJwksAvailable(false);
+    try {
+      const unavailable = { status: 503, code: 'AUTH_UNAVAILABLE' };
+      expect(await tile(bearer(token), fresh)).toEqual(unavailable);
+      expect(await readNodes(bearer(token), fresh)).toEqual(unavailable);
+    } finally {
+      forge.provider.setJwksAvailable(true);
+    }
+  });
+});
+
 describe('key rotation at the provider', () => {
   test('edge and core, both holding the old keys, accept the new kid without a restart', async () => {
-    const login = (username: 'weaver' | 'admin') =>
-      loginWithCodeFlow({ issuer: provider.issuer, ...TEST_CLIENT, username, password: 'demo' });
-    const before = await login('weaver');
+    const before = await forge.login('weaver');
     expect((await createNode(bearer(before.accessToken))).status).toBe(200);
     // The attack matrix used the refetch a moment ago; wait that cooldown out.
     await Bun.sleep(COOLDOWN_MS + 100);
-    const fetches = provider.jwksFetches();
+    const fetches = forge.provider.jwksFetches();
 
-    await provider.oidc.rotateKeys();
-    const after = await login('admin');
+    await forge.provider.oidc.rotateKeys();
+    const after = await forge.login('admin');
     expect(await createNode(bearer(after.accessToken))).toEqual({ status: 200, code: null });
     expect(await createNode(cookie(after.accessToken))).toEqual({ status: 200, code: null });
     // One fetch by the edge, one by the core.
-    expect(provider.jwksFetches() - fetches).toBe(2);
+    expect(forge.provider.jwksFetches() - fetches).toBe(2);
   });
 
   test('a flood of made-up kids is refused at the edge and hardly touches the JWKS', async () => {
-    const stranger = await ownKey('RS256');
-    const flood = await Promise.all(
-      Array.from({ length: 200 }, () =>
-        signToken(keycloakClaims(provider.issuer), { ...stranger, kid: crypto.randomUUID() }),
-      ),
-    );
-    const fetches = provider.jwksFetches();
+    const flood = await forge.unknownKidTokens(200);
+    const fetches = forge.provider.jwksFetches();
     const started = performance.now();
     const answers = await Promise.all(flood.map((token) => readNodes(bearer(token))));
     const elapsed = performance.now() - started;
     expect(new Set(answers.map((a) => JSON.stringify(a)))).toEqual(
       new Set([JSON.stringify(refused)]),
     );
-    expect(provider.jwksFetches() - fetches).toBeLessThanOrEqual(
+    expect(forge.provider.jwksFetches() - fetches).toBeLessThanOrEqual(
       1 + Math.floor(elapsed / COOLDOWN_MS),
     );
   });

@@ -1,5 +1,6 @@
-// AUTH_REQUIRED_FOR_READ=true at the edge: every anonymous read (tRPC queries and vector
-// tiles) is 401, the same reads with a token (header or the web's cookie) work.
+// AUTH_REQUIRED_FOR_READ=true at the edge: every anonymous read (tRPC queries, vector tiles,
+// TileJSON, catalog) is 401 UNAUTHORIZED, one with a bad token 401 INVALID_TOKEN, the same
+// reads with a good token (header or the web's cookie) work.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { accessTokenFor } from '@weltgewebe/infra/testing';
 import { type EdgeHarness, startEdgeHarness } from '../testing/edge-harness.ts';
@@ -62,6 +63,8 @@ const reads = () => ({
   'weaveries.byId': query('weaveries.byId', { id: weaveryId }),
   'weaveries.stats': query('weaveries.stats', { id: weaveryId }),
   'nodes tile': z12,
+  'nodes TileJSON': '/tiles/nodes.json',
+  'tile catalog': '/tiles/catalog',
 });
 
 async function statuses(headers: Record<string, string>) {
@@ -95,6 +98,17 @@ describe('AUTH_REQUIRED_FOR_READ=true at the edge', () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
       'Zum Lesen ist eine Anmeldung nötig.',
     );
+  });
+
+  test('a token that fails verification is 401 INVALID_TOKEN, queries and tiles alike', async () => {
+    const token = await accessTokenFor('reader');
+    const invalid = Object.fromEntries(
+      Object.keys(reads()).map((n) => [n, { status: 401, code: 'INVALID_TOKEN' }]),
+    );
+    const forged = `${token.slice(0, -4)}AAAA`;
+    expect(await statuses({ authorization: `Bearer ${forged}` })).toEqual(invalid);
+    expect(await statuses({ cookie: `wg_at=${forged}` })).toEqual(invalid);
+    expect(await statuses({ authorization: 'Bearer not-a-token' })).toEqual(invalid);
   });
 
   test('the same reads work with a token as header and as the wg_at cookie', async () => {

@@ -1,4 +1,5 @@
-// Read model of a node's conversation at the edge: messages in order, tombstones without text.
+// Input of a node's conversation at the edge; its items are the shared MessageDTO
+// (@weltgewebe/db/dto): messages in order, tombstones without text.
 import { z } from 'zod';
 
 export const listMessagesInput = z.object({
@@ -12,16 +13,3 @@ export const listMessagesInput = z.object({
 });
 
 export type ListMessagesInput = z.infer<typeof listMessagesInput>;
-
-export interface MessageListItem {
-  id: string;
-  nodeId: string;
-  authorId: string;
-  authorName: string;
-  /** null for a tombstone: retracted by its author or hidden by moderation. */
-  body: string | null;
-  retracted: boolean;
-  hidden: boolean;
-  createdAt: string;
-  retractedAt: string | null;
-}

@@ -2,10 +2,9 @@
 // sees right after — tiles (decoded), lists and the detail read — plus scrubbed internal errors.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { gunzipSync } from 'node:zlib';
-import { TRPCClientError } from '@trpc/client';
-import type { ApiErrorData } from '@weltgewebe/infra/kit';
 import { accessTokenFor } from '@weltgewebe/infra/testing';
 import postgres from 'postgres';
+import { failureOf } from '../../../core/src/testing/failure-of.ts';
 import { decodeTile } from '../testing/decode-mvt.ts';
 import { type EdgeHarness, startEdgeHarness } from '../testing/edge-harness.ts';
 import { tileFraction } from '../tiles/tile-math.ts';
@@ -44,16 +43,6 @@ async function tileIds(request: EdgeHarness['request'], p: { lat: number; lon: n
   const body = new Uint8Array(await res.arrayBuffer());
   const raw = res.headers.get('content-encoding') === 'gzip' ? gunzipSync(body) : body;
   return decodeTile(raw, z, x, y).map((f) => f.properties.id as string);
-}
-
-async function failure(call: Promise<unknown>) {
-  const error = await call.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TRPCClientError);
-  const e = error as TRPCClientError<never>;
-  return { message: e.message, data: e.data as unknown as ApiErrorData };
 }
 
 const boxAround = (p: { lat: number; lon: number }) => ({
@@ -113,7 +102,7 @@ describe('nodes through the edge', () => {
     ).not.toContain(node.id);
     expect(await tileIds(h.request, spot)).not.toContain(node.id);
     expect(await tileIds(h.request, spot, 9)).not.toContain(node.id);
-    const gone = await failure(anonymous.nodes.byId.query({ id: node.id }));
+    const gone = await failureOf(anonymous.nodes.byId.query({ id: node.id }));
     expect(gone.data).toMatchObject({ code: 'NOT_FOUND', domainCode: 'NODE_REMOVED' });
   });
 
@@ -136,18 +125,18 @@ describe('nodes through the edge', () => {
       liveThreads: 1, // the knotting thread of its creator
       version: 1,
     });
-    const unknown = await failure(h.client(null).nodes.byId.query({ id: crypto.randomUUID() }));
+    const unknown = await failureOf(h.client(null).nodes.byId.query({ id: crypto.randomUUID() }));
     expect(unknown.data.domainCode).toBe('NODE_NOT_FOUND');
 
     expect(await tileIds(h.request, spot)).toContain(node.id);
-    const refused = await failure(weaver.nodes.hide.mutate({ id: node.id, hidden: true }));
+    const refused = await failureOf(weaver.nodes.hide.mutate({ id: node.id, hidden: true }));
     expect(refused.data).toMatchObject({ code: 'FORBIDDEN', domainCode: 'ROLE_REQUIRED' });
     const hidden = await admin.nodes.hide.mutate({ id: node.id, hidden: true });
     expect(hidden.hiddenAt).toBeString();
     expect(await tileIds(h.request, spot)).not.toContain(node.id);
-    expect((await failure(h.client(null).nodes.byId.query({ id: node.id }))).data.domainCode).toBe(
-      'NODE_NOT_FOUND',
-    );
+    expect(
+      (await failureOf(h.client(null).nodes.byId.query({ id: node.id }))).data.domainCode,
+    ).toBe('NODE_NOT_FOUND');
     await admin.nodes.hide.mutate({ id: node.id, hidden: false });
     expect(await tileIds(h.request, spot)).toContain(node.id);
   });
@@ -166,7 +155,7 @@ describe('nodes through the edge', () => {
       operationId: op(),
       summary: 'Offen für alle',
     });
-    const stale = await failure(
+    const stale = await failureOf(
       admin.nodes.update.mutate({ id: node.id, expectedVersion: 1, operationId: op(), title: 'x' }),
     );
     expect(stale.data).toMatchObject({
@@ -174,12 +163,12 @@ describe('nodes through the edge', () => {
       domainCode: 'NODE_VERSION_CONFLICT',
       details: { current },
     });
-    const notYours = await failure(
+    const notYours = await failureOf(
       reader.nodes.remove.mutate({ id: node.id, expectedVersion: 2, operationId: op() }),
     );
     expect(notYours.data).toMatchObject({ code: 'FORBIDDEN', domainCode: 'NODE_NOT_YOURS' });
     expect(notYours.message).toContain('Rolle Weber');
-    const anonymous = await failure(
+    const anonymous = await failureOf(
       h.client(null).nodes.remove.mutate({ id: node.id, expectedVersion: 2, operationId: op() }),
     );
     expect(anonymous.data.code).toBe('UNAUTHORIZED');

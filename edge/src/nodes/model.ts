@@ -1,4 +1,6 @@
-// Read models of nodes at the edge: inputs, list and detail DTOs.
+// Read models of nodes at the edge: inputs and the detail DTO; list items and the node itself
+// are the shared DTOs (@weltgewebe/db/dto).
+import type { NodeDTO } from '@weltgewebe/db/dto';
 import { NODE_KINDS } from '@weltgewebe/db/schema';
 import { z } from 'zod';
 
@@ -22,27 +24,9 @@ export const inBBoxInput = z
 
 export type InBBoxInput = z.infer<typeof inBBoxInput>;
 
-export interface NodeListItem {
-  id: string;
-  kind: (typeof NODE_KINDS)[number];
-  title: string;
-  summary: string;
-  address: string;
-  topics: string[];
-  lat: number;
-  lon: number;
-  startsAt: string | null;
-  endsAt: string | null;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
 export const nodeByIdInput = z.object({ id: z.string().uuid('Ungültige Knoten-ID.') });
 
-/** One node as its detail page shows it: the list fields, its body, creator and live threads. */
-export interface NodeDetail extends NodeListItem {
-  body: string;
-  createdBy: string;
+/** One node as its detail page shows it: the whole node and its live threads. */
+export interface NodeDetail extends NodeDTO {
   liveThreads: number;
 }

@@ -1,24 +1,8 @@
 // Node reads straight from PostgreSQL with the read-only role.
 import type { Sql } from '@weltgewebe/db/client';
+import { type NodeListRow, type NodeRow, toNodeDTO, toNodeListItem } from '@weltgewebe/db/dto';
 import { ApiError } from '@weltgewebe/infra/kit';
-import type { InBBoxInput, NodeDetail, NodeListItem } from './model.ts';
-
-interface Row {
-  seq: string;
-  id: string;
-  kind: NodeListItem['kind'];
-  title: string;
-  summary: string;
-  address: string;
-  topics: string[];
-  lat: number;
-  lon: number;
-  starts_at: Date | null;
-  ends_at: Date | null;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-}
+import type { InBBoxInput, NodeDetail } from './model.ts';
 
 /** Live nodes in a box (a west > east box crosses the antimeridian), keyset-paginated. */
 export async function nodesInBBox(sql: Sql, input: InBBoxInput) {
@@ -37,7 +21,7 @@ export async function nodesInBBox(sql: Sql, input: InBBoxInput) {
     .reduce((a, b) => sql`${a} OR ${b}`);
   const kinds = input.kinds?.length ? sql`AND n.kind = ANY(${input.kinds})` : sql``;
   const after = input.cursor ? sql`AND n.seq > ${input.cursor}` : sql``;
-  const rows = await sql<Row[]>`
+  const rows = await sql<(NodeListRow & { seq: string })[]>`
     SELECT n.seq::text AS seq, n.id, n.kind, n.title, n.summary, n.address, n.topics,
            ST_Y(n.location) AS lat, ST_X(n.location) AS lon, n.starts_at, n.ends_at, n.version, n.created_at, n.updated_at
     FROM nodes n
@@ -45,27 +29,13 @@ export async function nodesInBBox(sql: Sql, input: InBBoxInput) {
     ORDER BY n.seq
     LIMIT ${input.limit + 1}`;
   const page = rows.slice(0, input.limit);
-  const items: NodeListItem[] = page.map((r) => ({
-    id: r.id,
-    kind: r.kind,
-    title: r.title,
-    summary: r.summary,
-    address: r.address,
-    topics: r.topics,
-    lat: r.lat,
-    lon: r.lon,
-    startsAt: r.starts_at?.toISOString() ?? null,
-    endsAt: r.ends_at?.toISOString() ?? null,
-    version: r.version,
-    createdAt: r.created_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
-  }));
-  return { items, nextCursor: rows.length > input.limit ? page[page.length - 1]!.seq : null };
+  return {
+    items: page.map(toNodeListItem),
+    nextCursor: rows.length > input.limit ? page[page.length - 1]!.seq : null,
+  };
 }
 
-interface DetailRow extends Omit<Row, 'seq'> {
-  body: string;
-  created_by: string;
+interface DetailRow extends NodeRow {
   removed_at: Date | null;
   hidden_at: Date | null;
   live_threads: number;
@@ -84,24 +54,7 @@ export async function nodeById(sql: Sql, id: string, now = new Date()): Promise<
     throw new ApiError('NODE_NOT_FOUND', 'NOT_FOUND', 'Diesen Knoten gibt es nicht.');
   if (r.removed_at)
     throw new ApiError('NODE_REMOVED', 'NOT_FOUND', 'Dieser Knoten wurde entfernt.');
-  return {
-    id: r.id,
-    kind: r.kind,
-    title: r.title,
-    summary: r.summary,
-    body: r.body,
-    address: r.address,
-    topics: r.topics,
-    lat: r.lat,
-    lon: r.lon,
-    startsAt: r.starts_at?.toISOString() ?? null,
-    endsAt: r.ends_at?.toISOString() ?? null,
-    version: r.version,
-    createdBy: r.created_by,
-    createdAt: r.created_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
-    liveThreads: r.live_threads,
-  };
+  return { ...toNodeDTO(r), liveThreads: r.live_threads };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,9 +1,8 @@
 // weaveries.* through the edge: list and byId from PostgreSQL, admin commands and stats
 // forwarded to the core with their refusals intact.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { TRPCClientError } from '@trpc/client';
-import type { ApiErrorData } from '@weltgewebe/infra/kit';
 import { accessTokenFor } from '@weltgewebe/infra/testing';
+import { failureOf } from '../../../core/src/testing/failure-of.ts';
 import { type EdgeHarness, startEdgeHarness } from '../testing/edge-harness.ts';
 
 let h: EdgeHarness;
@@ -22,16 +21,6 @@ const square = (lon: number, lat: number, d: number): Ring => [
   [lon, lat + d],
   [lon, lat],
 ];
-
-async function failure(call: Promise<unknown>) {
-  const error = await call.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TRPCClientError);
-  const e = error as TRPCClientError<never>;
-  return { message: e.message, data: e.data as unknown as ApiErrorData };
-}
 
 describe('weaveries through the edge', () => {
   test('an admin creates and changes; everyone lists and reads them with bbox and GeoJSON area', async () => {
@@ -69,13 +58,13 @@ describe('weaveries through the edge', () => {
     expect((await anonymous.weaveries.byId.query({ slug: 'kiel' })).name).toBe(
       'Ortsweberei Kiel und Umgebung',
     );
-    const missing = await failure(anonymous.weaveries.byId.query({ slug: 'atlantis' }));
+    const missing = await failureOf(anonymous.weaveries.byId.query({ slug: 'atlantis' }));
     expect(missing.data).toMatchObject({ code: 'NOT_FOUND', domainCode: 'WEAVERY_NOT_FOUND' });
   });
 
   test('refusals keep their codes, details and fields through the edge', async () => {
     const admin = h.client(await accessTokenFor('admin'));
-    const overlap = await failure(
+    const overlap = await failureOf(
       admin.weaveries.create.mutate({
         name: 'Kiel-Süd',
         slug: 'kiel-sued',
@@ -86,7 +75,7 @@ describe('weaveries through the edge', () => {
     expect(overlap.data.details).toMatchObject({ overlapping: [{ slug: 'kiel' }] });
     expect(Object.keys(overlap.data.fieldErrors!)).toEqual(['area']);
     const weaver = h.client(await accessTokenFor('weaver'));
-    const refused = await failure(
+    const refused = await failureOf(
       weaver.weaveries.create.mutate({
         name: 'x',
         slug: 'x',
@@ -94,7 +83,7 @@ describe('weaveries through the edge', () => {
       }),
     );
     expect(refused.data).toMatchObject({ code: 'FORBIDDEN', domainCode: 'ROLE_REQUIRED' });
-    const anonymous = await failure(
+    const anonymous = await failureOf(
       h.client(null).weaveries.create.mutate({
         name: 'x',
         slug: 'x',
@@ -130,7 +119,7 @@ describe('weaveries through the edge', () => {
     expect(await reader.weaveries.stats.query({ slug: 'rostock' })).toMatchObject({
       nodes: { total: 1 },
     });
-    const unknown = await failure(h.client(null).weaveries.stats.query({ slug: 'atlantis' }));
+    const unknown = await failureOf(h.client(null).weaveries.stats.query({ slug: 'atlantis' }));
     expect(unknown.data).toMatchObject({ code: 'NOT_FOUND', domainCode: 'WEAVERY_NOT_FOUND' });
   });
 });

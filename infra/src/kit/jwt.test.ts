@@ -2,47 +2,17 @@
 // fetches): real tokens pass, every forged one is refused, key rotation is picked up without
 // a restart, and made-up kids cannot make it hammer the provider's JWKS.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { DEMO_PASSWORD } from '../oidc/provider.ts';
-import { TEST_CLIENT } from '../testing/auth.ts';
-import { loginWithCodeFlow } from '../testing/oidc-login.ts';
-import {
-  type AttackToken,
-  attackTokens,
-  type CountingProvider,
-  keycloakClaims,
-  ownKey,
-  type SigningKey,
-  signToken,
-  startCountingProvider,
-} from '../testing/token-forge.ts';
+import { startTokenAttacks, type TokenAttackSetup } from '../testing/token-attacks.ts';
+import { keycloakClaims, signToken } from '../testing/token-forge.ts';
 import {
   claimAt,
   createJwtVerifier,
-  type JwtVerifierOptions,
   KeysUnavailable,
   rolesFromClaim,
   TokenRejected,
 } from './jwt.ts';
 
-let provider: CountingProvider;
-let providerKey: SigningKey;
-let attacks: AttackToken[];
-
-const verifierFor = (extra: Partial<JwtVerifierOptions> = {}) =>
-  createJwtVerifier({
-    issuer: provider.issuer,
-    audience: 'weltgewebe',
-    roleClaimPath: 'realm_access.roles',
-    ...extra,
-  });
-
-const login = (username: 'reader' | 'weaver' | 'admin') =>
-  loginWithCodeFlow({ issuer: provider.issuer, ...TEST_CLIENT, username, password: DEMO_PASSWORD });
-
-let stranger: SigningKey;
-/** A token with a kid the verifier has never seen. */
-const randomKidToken = () =>
-  signToken(keycloakClaims(provider.issuer), { ...stranger, kid: crypto.randomUUID() });
+let forge: TokenAttackSetup;
 
 /** What verify() threw, or 'accepted'. */
 async function outcome(verify: Promise<unknown>): Promise<string> {
@@ -57,19 +27,16 @@ async function outcome(verify: Promise<unknown>): Promise<string> {
 }
 
 beforeAll(async () => {
-  provider = await startCountingProvider();
-  providerKey = await provider.signingKey();
-  stranger = await ownKey('RS256');
-  attacks = await attackTokens({ issuer: provider.issuer, audience: 'weltgewebe', providerKey });
+  forge = await startTokenAttacks();
 });
 afterAll(async () => {
-  await provider.stop();
+  await forge.stop();
 });
 
 describe('a verifier for the dev provider', () => {
   test('accepts a real access token from the code flow, with name and roles', async () => {
-    const { accessToken } = await login('weaver');
-    const identity = await verifierFor().verify(accessToken);
+    const { accessToken } = await forge.login('weaver');
+    const identity = await forge.verifier().verify(accessToken);
     expect(identity).toMatchObject({
       subject: 'demo-weaver',
       name: 'Wim Weber',
@@ -80,29 +47,25 @@ describe('a verifier for the dev provider', () => {
   });
 
   test('accepts a token signed with the provider key and good claims (the control case)', async () => {
-    const token = await signToken(
-      keycloakClaims(provider.issuer, { roles: ['reader', 'weaver', 'admin'] }),
-      providerKey,
-    );
-    expect((await verifierFor().verify(token)).role).toBe('admin');
+    const token = await forge.goodToken({ roles: ['reader', 'weaver', 'admin'] });
+    expect((await forge.verifier().verify(token)).role).toBe('admin');
   });
 
   test('every attack token is refused as a bad token, none with any other error', async () => {
-    const verifier = verifierFor();
+    const verifier = forge.verifier();
     await verifier.ready();
     const results: Record<string, string> = {};
-    for (const attack of attacks)
+    for (const attack of forge.attacks)
       results[attack.name] = await outcome(verifier.verify(attack.token));
-    const expected = Object.fromEntries(attacks.map((a) => [a.name, 'rejected']));
+    const expected = Object.fromEntries(forge.attacks.map((a) => [a.name, 'rejected']));
     expect(results).toEqual(expected);
-    expect(attacks.length).toBeGreaterThanOrEqual(40);
+    expect(forge.attacks.length).toBeGreaterThanOrEqual(40);
   });
 
   test('the clock leeway: just expired or just not-yet-valid still passes, beyond it not', async () => {
-    const verifier = verifierFor({ clockToleranceSeconds: 30 });
+    const verifier = forge.verifier({ clockToleranceSeconds: 30 });
     const t = Math.floor(Date.now() / 1000);
-    const sign = (claims: Record<string, number>) =>
-      signToken(keycloakClaims(provider.issuer, claims), providerKey);
+    const sign = (claims: Record<string, number>) => forge.goodToken(claims);
     expect(await outcome(verifier.verify(await sign({ iat: t - 600, exp: t - 10 })))).toBe(
       'accepted',
     );
@@ -114,19 +77,19 @@ describe('a verifier for the dev provider', () => {
   });
 
   test('unreachable keys are "try again later", not a bad token', async () => {
-    provider.setJwksAvailable(false);
+    forge.provider.setJwksAvailable(false);
     try {
-      const token = await signToken(keycloakClaims(provider.issuer), providerKey);
-      expect(await outcome(verifierFor().verify(token))).toBe('keys unavailable');
+      const token = await forge.goodToken();
+      expect(await outcome(forge.verifier().verify(token))).toBe('keys unavailable');
     } finally {
-      provider.setJwksAvailable(true);
+      forge.provider.setJwksAvailable(true);
     }
     const dead = createJwtVerifier({
       issuer: 'http://127.0.0.1:9',
       audience: 'weltgewebe',
       roleClaimPath: 'realm_access.roles',
     });
-    const token = await signToken(keycloakClaims('http://127.0.0.1:9'), providerKey);
+    const token = await signToken(keycloakClaims('http://127.0.0.1:9'), forge.providerKey);
     expect(await outcome(dead.verify(token))).toBe('keys unavailable');
     // Malformed tokens are refused before the provider is ever asked.
     expect(await outcome(dead.verify('garbage'))).toBe('rejected');
@@ -135,13 +98,13 @@ describe('a verifier for the dev provider', () => {
 
 describe('key rotation and the JWKS refetch limit', () => {
   test('a rotated key is picked up without a restart, one fetch for many waiting requests', async () => {
-    const verifier = verifierFor();
-    const before = await login('reader');
+    const verifier = forge.verifier();
+    const before = await forge.login('reader');
     await verifier.verify(before.accessToken);
-    const fetchesBefore = provider.jwksFetches();
+    const fetchesBefore = forge.provider.jwksFetches();
 
-    const newKid = await provider.oidc.rotateKeys();
-    const after = await login('admin');
+    const newKid = await forge.provider.oidc.rotateKeys();
+    const after = await forge.login('admin');
     expect(
       JSON.parse(Buffer.from(after.accessToken.split('.')[0]!, 'base64url').toString()).kid,
     ).toBe(newKid);
@@ -150,64 +113,64 @@ describe('key rotation and the JWKS refetch limit', () => {
       Array.from({ length: 20 }, () => verifier.verify(after.accessToken)),
     );
     expect(identities.every((i) => i.role === 'admin')).toBe(true);
-    expect(provider.jwksFetches() - fetchesBefore).toBe(1);
+    expect(forge.provider.jwksFetches() - fetchesBefore).toBe(1);
     // Tokens signed with the old key still verify (the provider keeps publishing it).
     expect((await verifier.verify(before.accessToken)).subject).toBe('demo-reader');
-    expect(provider.jwksFetches() - fetchesBefore).toBe(1);
+    expect(forge.provider.jwksFetches() - fetchesBefore).toBe(1);
   });
 
   test('a flood of made-up kids fetches the JWKS at most once per cooldown', async () => {
-    const verifier = verifierFor({ jwksRefetchCooldownMs: 10_000 });
+    const verifier = forge.verifier({ jwksRefetchCooldownMs: 10_000 });
     await verifier.ready();
-    await verifier.verify(await signToken(keycloakClaims(provider.issuer), providerKey));
-    const fetchesBefore = provider.jwksFetches();
+    await verifier.verify(await forge.goodToken());
+    const fetchesBefore = forge.provider.jwksFetches();
 
-    const flood = await Promise.all(Array.from({ length: 300 }, () => randomKidToken()));
+    const flood = await forge.unknownKidTokens(300);
     const burst = await Promise.all(flood.map((token) => outcome(verifier.verify(token))));
     expect(new Set(burst)).toEqual(new Set(['rejected']));
     for (const token of flood.slice(0, 100))
       expect(await outcome(verifier.verify(token))).toBe('rejected');
-    expect(provider.jwksFetches() - fetchesBefore).toBe(1);
+    expect(forge.provider.jwksFetches() - fetchesBefore).toBe(1);
   });
 
   test('after the cooldown the next unknown kid may look again, so a rotation is still found', async () => {
-    const verifier = verifierFor({ jwksRefetchCooldownMs: 300 });
-    await verifier.verify(await signToken(keycloakClaims(provider.issuer), providerKey));
-    for (let i = 0; i < 50; i++) await outcome(verifier.verify(await randomKidToken()));
-    const fetchesAfterFlood = provider.jwksFetches();
+    const verifier = forge.verifier({ jwksRefetchCooldownMs: 300 });
+    await verifier.verify(await forge.goodToken());
+    for (const token of await forge.unknownKidTokens(50)) await outcome(verifier.verify(token));
+    const fetchesAfterFlood = forge.provider.jwksFetches();
 
-    await provider.oidc.rotateKeys();
-    const fresh = await login('weaver');
+    await forge.provider.oidc.rotateKeys();
+    const fresh = await forge.login('weaver');
     // Within the cooldown the new kid is not looked up yet (the price of the limit) ...
     const soon = await outcome(verifier.verify(fresh.accessToken));
     await Bun.sleep(350);
     // ... after it, it is.
     expect(await outcome(verifier.verify(fresh.accessToken))).toBe('accepted');
     expect(['accepted', 'rejected']).toContain(soon);
-    expect(provider.jwksFetches() - fetchesAfterFlood).toBeLessThanOrEqual(2);
+    expect(forge.provider.jwksFetches() - fetchesAfterFlood).toBeLessThanOrEqual(2);
   });
 });
 
 describe('keys past their age', () => {
   test('are used while fresh ones are fetched, so a provider that is down signs nobody out', async () => {
-    const verifier = verifierFor({ jwksMaxAgeMs: 200, jwksRefetchCooldownMs: 300 });
-    const token = await signToken(keycloakClaims(provider.issuer), providerKey);
+    const verifier = forge.verifier({ jwksMaxAgeMs: 200, jwksRefetchCooldownMs: 300 });
+    const token = await forge.goodToken();
     await verifier.verify(token);
-    provider.setJwksAvailable(false);
+    forge.provider.setJwksAvailable(false);
     try {
       await Bun.sleep(250);
-      const fetchesBefore = provider.jwksFetches();
+      const fetchesBefore = forge.provider.jwksFetches();
       for (let i = 0; i < 20; i++) expect(await outcome(verifier.verify(token))).toBe('accepted');
       // One background attempt, not one per request.
-      expect(provider.jwksFetches() - fetchesBefore).toBe(1);
+      expect(forge.provider.jwksFetches() - fetchesBefore).toBe(1);
     } finally {
-      provider.setJwksAvailable(true);
+      forge.provider.setJwksAvailable(true);
     }
     await Bun.sleep(350);
-    const fetchesBefore = provider.jwksFetches();
+    const fetchesBefore = forge.provider.jwksFetches();
     expect(await outcome(verifier.verify(token))).toBe('accepted');
     await Bun.sleep(50);
-    expect(provider.jwksFetches() - fetchesBefore).toBe(1);
+    expect(forge.provider.jwksFetches() - fetchesBefore).toBe(1);
   });
 });
 

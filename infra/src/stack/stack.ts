@@ -201,6 +201,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
         ...common,
         WORKERS_PORT: String(ports.workers),
         CORE_DATABASE_URL: pg.url(undefined, 'weltgewebe_core'),
+        PUBLIC_BASE_URL: site,
       },
       `http://127.0.0.1:${ports.workers}/health/ready`,
     );

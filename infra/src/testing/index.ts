@@ -9,6 +9,7 @@ export {
   type TestServices,
   testServices,
 } from './stack.ts';
+export { startTokenAttacks, type TokenAttackSetup } from './token-attacks.ts';
 export {
   type AttackToken,
   attackTokens,
