@@ -160,6 +160,13 @@ describe('basemap', () => {
     expect(world.bytes).toBeLessThan(100 * 1024);
   });
 
+  test('once loaded, the catalog says the basemap has data', async () => {
+    const catalog = (await (await h.request('/tiles/catalog')).json()) as {
+      sources: Array<{ id: string; hasData: boolean }>;
+    };
+    expect(catalog.sources.find((s) => s.id === 'basemap')?.hasData).toBe(true);
+  });
+
   test('land, water, borders and labels with numeric ids, country and place names', async () => {
     const world = await fetchTile(h.request, 'basemap', { z: 0, x: 0, y: 0 });
     expect(world.layers).toEqual(['basemap']);

@@ -204,22 +204,23 @@ export function createTileService(opts: TileServiceOptions) {
     );
   };
 
-  const catalog = () =>
-    Response.json(
-      {
-        sources: Object.values(TILE_SOURCES).map((s) => ({
-          id: s.name,
-          description: s.description,
-          minzoom: s.minzoom,
-          maxzoom: s.maxzoom,
-          rollupMaxZoom: s.rollupMaxZoom,
-          filters: s.filters,
-          tilejson: `/tiles/${s.name}.json`,
-          tiles: `/tiles/${s.name}/{z}/{x}/{y}.mvt`,
-        })),
-      },
-      { headers: { 'cache-control': 'public, max-age=300' } },
+  // A client draws a source only when it has data: the basemap is offered before it is loaded.
+  const catalog = async () => {
+    const sources = await Promise.all(
+      Object.values(TILE_SOURCES).map(async (s) => ({
+        id: s.name,
+        description: s.description,
+        minzoom: s.minzoom,
+        maxzoom: s.maxzoom,
+        rollupMaxZoom: s.rollupMaxZoom,
+        filters: s.filters,
+        hasData: s.hasData ? await s.hasData(opts.sql) : true,
+        tilejson: `/tiles/${s.name}.json`,
+        tiles: `/tiles/${s.name}/{z}/{x}/{y}.mvt`,
+      })),
     );
+    return Response.json({ sources }, { headers: { 'cache-control': 'public, max-age=300' } });
+  };
 
   return { handle, tileJson, catalog, cache, invalidator };
 }

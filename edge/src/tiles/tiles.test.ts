@@ -642,11 +642,26 @@ describe('HTTP', () => {
 
   test('TileJSON 3.0.0 per source and for composites; the catalog lists every source', async () => {
     const catalog = (await (await h.request('/tiles/catalog')).json()) as {
-      sources: Array<{ id: string; tilejson: string; minzoom: number; maxzoom: number }>;
+      sources: Array<{
+        id: string;
+        tilejson: string;
+        minzoom: number;
+        maxzoom: number;
+        hasData: boolean;
+      }>;
     };
     expect(catalog.sources.map((s) => s.id).sort()).toEqual(
       ['accounts', 'basemap', 'hex', 'nodes', 'threads', 'weaveries'].sort(),
     );
+    // No basemap is loaded here: the catalog says so, so a client draws its fallback.
+    expect(Object.fromEntries(catalog.sources.map((s) => [s.id, s.hasData]))).toEqual({
+      accounts: true,
+      basemap: false,
+      hex: true,
+      nodes: true,
+      threads: true,
+      weaveries: true,
+    });
     for (const s of catalog.sources) {
       const tj = (await (await h.request(s.tilejson)).json()) as {
         tilejson: string;

@@ -20,6 +20,11 @@ export const basemapSource: TileSource = {
     population: 'Number: population (place)',
     country: 'String: ISO country code (place)',
   },
+  async hasData(sql) {
+    const [row] = await sql<{ loaded: boolean }[]>`
+      SELECT EXISTS (SELECT 1 FROM basemap_shapes) AS loaded`;
+    return row?.loaded === true;
+  },
   async render(sql, tile) {
     return {
       mvt: await mvtOf(sql<{ mvt: Uint8Array | null }[]>`

@@ -25,6 +25,8 @@ export interface TileSource {
   /** MVT properties and what they mean (TileJSON vector_layers). */
   fields: Record<string, string>;
   render(sql: Sql, tile: TileCoord, filters: TileFilters): Promise<RenderedLayer>;
+  /** For sources whose data is loaded separately: whether any is there yet (the catalog says). */
+  hasData?(sql: Sql): Promise<boolean>;
 }
 
 export const EMPTY_LAYER: RenderedLayer = { mvt: new Uint8Array() };
