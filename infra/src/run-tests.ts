@@ -85,7 +85,11 @@ async function bunTests(resultsDir: string, log: (l: string) => void): Promise<T
   return t;
 }
 
-async function e2eTests(resultsDir: string, log: (l: string) => void): Promise<Tally> {
+async function e2eTests(
+  resultsDir: string,
+  log: (l: string) => void,
+  grep?: string,
+): Promise<Tally> {
   const dataDir = join(REPO_ROOT, '.data', `e2e-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
   const ports: StackPorts = {
@@ -114,7 +118,12 @@ async function e2eTests(resultsDir: string, log: (l: string) => void): Promise<T
   rmSync(report, { force: true });
   try {
     const code = await run(
-      ['node', join('node_modules', '@playwright', 'test', 'cli.js'), 'test'],
+      [
+        'node',
+        join('node_modules', '@playwright', 'test', 'cli.js'),
+        'test',
+        ...(grep ? ['--grep', grep] : []),
+      ],
       join(REPO_ROOT, 'web'),
       {
         E2E_BASE_URL: stack.url,
@@ -143,12 +152,14 @@ async function e2eTests(resultsDir: string, log: (l: string) => void): Promise<T
 
 export async function runTests(args: string[], log: (l: string) => void): Promise<number> {
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  // Only the browser tests whose title matches (a developer's shortcut; CI runs them all).
+  const grep = args.find((a) => a.startsWith('--grep='))?.slice('--grep='.length);
   const resultsDir = join(REPO_ROOT, '.data', 'test-results');
   mkdirSync(resultsDir, { recursive: true });
   const parts: Array<[string, () => Promise<Tally>]> = [
     ['static checks', () => staticChecks(log)],
     ['bun tests', () => bunTests(resultsDir, log)],
-    ['browser tests', () => e2eTests(resultsDir, log)],
+    ['browser tests', () => e2eTests(resultsDir, log, grep)],
   ];
   const total: Tally = { passed: 0, failed: 0, skipped: 0 };
   for (const [name, fn] of parts) {
