@@ -526,7 +526,8 @@ test('the first view is drawn before MapLibre arrives, lists what is there and a
   await expect(other.getByRole('dialog', { name: title })).toBeVisible();
   await expect(other.locator('canvas.maplibregl-canvas')).toBeVisible();
   await expect(region).toHaveAttribute('data-preview', 'gone');
-  expect(new URL(other.url()).hash.split('/')[0]).toBe(hash.split('/')[0]);
+  const zoomOf = (h: string) => Number(h.replace('#', '').split('/')[0]);
+  expect(zoomOf(new URL(other.url()).hash)).toBeCloseTo(zoomOf(hash), 1);
   await visitor.close();
 });
 
