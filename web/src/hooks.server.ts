@@ -1,5 +1,7 @@
 // Per-request work of the web server: request id, session from cookies, access log, error ids.
+
 import type { Handle, HandleServerError } from '@sveltejs/kit';
+import { pickLocale } from '$lib/i18n/locale';
 import { allowFormActionTo } from '$lib/server/csp';
 import { env } from '$lib/server/env';
 import { errorFields, log } from '$lib/server/log';
@@ -29,7 +31,14 @@ export const handle: Handle = async ({ event, resolve }) => {
     event.locals.user = userFromOutcome(event.cookies, outcome);
   }
 
-  const response = await resolve(event);
+  // The document speaks the language the page is rendered in (screen readers read it so).
+  const lang = pickLocale(
+    event.cookies.get('wg_lang'),
+    event.request.headers.get('accept-language'),
+  );
+  const response = await resolve(event, {
+    transformPageChunk: ({ html }) => html.replace('<html lang="de">', `<html lang="${lang}">`),
+  });
   try {
     response.headers.set('x-request-id', requestId);
     const policy = response.headers.get('content-security-policy');
