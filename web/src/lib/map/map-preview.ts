@@ -25,6 +25,7 @@ import {
   tilePixels,
   type VisibleCluster,
   type VisibleNode,
+  visibleNodeOf,
   worldPixel,
 } from './map-view';
 
@@ -296,15 +297,7 @@ export class MapPreview {
       if (typeof props.id === 'string') {
         placed.push({ x, y, r: ringRadius + ringWidth, hit: { kind: 'node', id: props.id } });
         if (x >= 0 && y >= 0 && x <= camera.width && y <= camera.height) {
-          this.shownNodes.push({
-            id: props.id,
-            kind: String(props.kind ?? ''),
-            title: String(props.title ?? ''),
-            topics: String(props.topics ?? '')
-              .split(',')
-              .filter(Boolean),
-            ...point,
-          });
+          this.shownNodes.push(visibleNodeOf(props.id, props, point));
         }
       }
     }

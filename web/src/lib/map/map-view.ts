@@ -75,6 +75,24 @@ export interface VisibleNode {
   lat: number;
   lon: number;
 }
+/** A node feature's properties (as tiles carry them) as a list entry. */
+export function visibleNodeOf(
+  id: string,
+  props: Record<string, unknown>,
+  point: MapPoint,
+): VisibleNode {
+  return {
+    id,
+    kind: String(props.kind ?? ''),
+    title: String(props.title ?? ''),
+    topics: String(props.topics ?? '')
+      .split(',')
+      .filter(Boolean),
+    lat: point.lat,
+    lon: point.lon,
+  };
+}
+
 export interface VisibleCluster {
   key: string;
   count: number;
