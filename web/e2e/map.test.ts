@@ -639,3 +639,44 @@ test('filters, locate-me and the offline banner', async ({ page, context }) => {
   await context.setOffline(false);
   await expect(page.getByTestId('offline-banner')).toBeHidden();
 });
+
+test('a map that lost its connection catches up when it is back', async ({
+  page,
+  context,
+  browser,
+  baseURL,
+}) => {
+  const view = germanView(15);
+  await page.goto(`/${view.hash}`);
+  await waitForMap(page);
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+
+  // While this browser is offline, a weaver elsewhere ties a node in the middle of its view.
+  await context.setOffline(true);
+  await expect(page.getByTestId('offline-banner')).toBeVisible();
+  const weaver = await browser.newContext({ baseURL });
+  const other = await weaver.newPage();
+  await other.goto(`/${view.hash}`);
+  await waitForMap(other);
+  await signIn(other, 'weaver');
+  const title = uniqueTitle('Offline verpasst');
+  await createNode(other, { title });
+  await weaver.close();
+
+  // Back online: the live connection returns and the map reloads what it missed.
+  await context.setOffline(false);
+  await expect(page.getByTestId('offline-banner')).toBeHidden();
+  await expect
+    .poll(
+      () =>
+        page.evaluate(
+          (wanted) =>
+            (
+              (window as MapWindow).__wgMap?.queryRenderedFeatures({ layers: ['nodes'] }) ?? []
+            ).some((f) => f.properties.title === wanted),
+          title,
+        ),
+      { timeout: 30_000 },
+    )
+    .toBe(true);
+});

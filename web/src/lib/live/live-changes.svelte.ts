@@ -6,11 +6,27 @@ import { boxCovers, grownBox } from '$lib/map/map-view';
 import { type LiveItem, trpc } from '$lib/trpc';
 
 type Listener = (item: LiveItem) => void;
+type ResumeListener = () => void;
 
 export const live = $state<{ connected: boolean }>({ connected: false });
 
 const listeners = new Set<Listener>();
-let current: { box: BBox; unsubscribe: () => void } | null = null;
+const resumeListeners = new Set<ResumeListener>();
+let current: { box: BBox; unsubscribe: () => void; token: object } | null = null;
+/** The connection dropped after it had been up: whatever happened meanwhile was not heard. */
+let lost = false;
+
+function connectionLost(): void {
+  if (live.connected) lost = true;
+  live.connected = false;
+}
+
+/** Called when a dropped connection is back (the link re-subscribes by itself): reload the view,
+ * since changes made meanwhile were missed. */
+export function onResume(listener: ResumeListener): () => void {
+  resumeListeners.add(listener);
+  return () => resumeListeners.delete(listener);
+}
 
 export function onLive(listener: Listener): () => void {
   listeners.add(listener);
@@ -21,21 +37,35 @@ export function onLive(listener: Listener): () => void {
 export function watchBox(box: BBox): void {
   if (current && boxCovers(current.box, box)) return;
   current?.unsubscribe();
+  // Moving on to another box is no loss: the new view's tiles are loaded anyway.
+  live.connected = false;
+  lost = false;
   const grown = grownBox(box, 0.5);
+  // Callbacks of a subscription that has been replaced (the view moved on) are not heard.
+  const token = {};
+  const mine = () => current?.token === token;
   const subscription = trpc.live.changes.subscribe(grown, {
     onData: (item) => {
-      if (item.type === 'subscribed') live.connected = true;
+      if (!mine()) return;
+      if (item.type === 'subscribed') {
+        live.connected = true;
+        if (lost) {
+          lost = false;
+          for (const listener of resumeListeners) listener();
+        }
+      }
       for (const listener of listeners) listener(item as LiveItem);
     },
     onError: (error) => {
-      live.connected = false;
+      if (!mine()) return;
+      connectionLost();
       console.warn('live changes failed', error);
     },
     onConnectionStateChange: (state) => {
-      if (state.state !== 'pending') live.connected = false;
+      if (mine() && state.state !== 'pending') connectionLost();
     },
   });
-  current = { box: grown, unsubscribe: () => subscription.unsubscribe() };
+  current = { box: grown, unsubscribe: () => subscription.unsubscribe(), token };
 }
 
 export function stopWatching(): void {
