@@ -3,6 +3,7 @@
 // (with field errors), joining, a conversation that reaches a second browser live, placing a
 // Garnrolle with a radius (others see only the public point), deep links, dark mode and a
 // keyboard-only path. Every test also asserts that no request left for another host.
+import { connect, createServer, type Socket } from 'node:net';
 import { type BrowserContext, test as base, expect, type Page } from '@playwright/test';
 
 const issuerOrigin = new URL(process.env.E2E_OIDC_ISSUER ?? 'http://localhost:3003').origin;
@@ -642,41 +643,64 @@ test('filters, locate-me and the offline banner', async ({ page, context }) => {
 
 test('a map that lost its connection catches up when it is back', async ({
   page,
-  context,
   browser,
   baseURL,
 }) => {
-  const view = germanView(15);
-  await page.goto(`/${view.hash}`);
-  await waitForMap(page);
-  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  // The visitor reaches the site through a little TCP relay that can cut every connection, as a
+  // tunnel or a sleeping phone does (the browser's offline switch leaves open streams alone).
+  const site = new URL(baseURL ?? 'http://localhost:8080');
+  const open = new Set<Socket>();
+  let cut = false;
+  const relay = createServer((client) => {
+    if (cut) return client.destroy();
+    const upstream = connect(Number(site.port), site.hostname);
+    open.add(client);
+    client.on('close', () => open.delete(client));
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  const address = relay.address();
+  if (!address || typeof address === 'string') throw new Error('relay has no port');
+  const visitor = await browser.newContext({ baseURL: `http://127.0.0.1:${address.port}` });
+  try {
+    const view = germanView(15);
+    const away = await visitor.newPage();
+    const subscribed = away.waitForResponse((r) => r.url().includes('/trpc/live.changes'));
+    await away.goto(`/${view.hash}`);
+    await waitForMap(away);
+    await subscribed;
+    const interrupted = away.getByTestId('live-interrupted');
 
-  // While this browser is offline, a weaver elsewhere ties a node in the middle of its view.
-  await context.setOffline(true);
-  await expect(page.getByTestId('offline-banner')).toBeVisible();
-  const weaver = await browser.newContext({ baseURL });
-  const other = await weaver.newPage();
-  await other.goto(`/${view.hash}`);
-  await waitForMap(other);
-  await signIn(other, 'weaver');
-  const title = uniqueTitle('Offline verpasst');
-  await createNode(other, { title });
-  await weaver.close();
+    // The connection drops; meanwhile a weaver ties a node in the middle of the visitor's view.
+    cut = true;
+    for (const socket of open) socket.destroy();
+    await expect(interrupted).toBeVisible();
+    await page.goto(`/${view.hash}`);
+    await waitForMap(page);
+    await signIn(page, 'weaver');
+    const title = uniqueTitle('Verpasst');
+    await createNode(page, { title });
 
-  // Back online: the live connection returns and the map reloads what it missed.
-  await context.setOffline(false);
-  await expect(page.getByTestId('offline-banner')).toBeHidden();
-  await expect
-    .poll(
-      () =>
-        page.evaluate(
-          (wanted) =>
-            (
-              (window as MapWindow).__wgMap?.queryRenderedFeatures({ layers: ['nodes'] }) ?? []
-            ).some((f) => f.properties.title === wanted),
-          title,
-        ),
-      { timeout: 30_000 },
-    )
-    .toBe(true);
+    // Back: the live connection returns and the map reloads what it missed.
+    cut = false;
+    await expect(interrupted).toBeHidden({ timeout: 30_000 });
+    await expect
+      .poll(
+        () =>
+          away.evaluate(
+            (wanted) =>
+              (
+                (window as MapWindow).__wgMap?.queryRenderedFeatures({ layers: ['nodes'] }) ?? []
+              ).some((f) => f.properties.title === wanted),
+            title,
+          ),
+        { timeout: 30_000 },
+      )
+      .toBe(true);
+  } finally {
+    await visitor.close();
+    relay.close();
+  }
 });

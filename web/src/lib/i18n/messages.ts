@@ -34,6 +34,7 @@ export const de = {
   'map.noWebgl':
     'Die Karte kann in diesem Browser nicht angezeigt werden (WebGL fehlt). Die Liste zeigt trotzdem, was hier ist.',
   'map.tileError': 'Ein Teil der Karte konnte nicht geladen werden.',
+  'live.interrupted': 'Live-Verbindung unterbrochen – verbinde neu …',
   'map.locate': 'Meinen Standort zeigen',
   'map.locating': 'Standort wird gesucht …',
   'map.locateFailed': 'Dein Standort ist nicht verfügbar.',
@@ -210,6 +211,7 @@ export const en: Record<MessageKey, string> = {
   'map.loading': 'Loading the map …',
   'map.noWebgl': 'This browser cannot show the map (no WebGL). The list still shows what is here.',
   'map.tileError': 'Part of the map could not be loaded.',
+  'live.interrupted': 'Live updates interrupted – reconnecting …',
   'map.locate': 'Show my location',
   'map.locating': 'Finding your location …',
   'map.locateFailed': 'Your location is not available.',

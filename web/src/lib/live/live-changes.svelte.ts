@@ -8,16 +8,17 @@ import { type LiveItem, trpc } from '$lib/trpc';
 type Listener = (item: LiveItem) => void;
 type ResumeListener = () => void;
 
-export const live = $state<{ connected: boolean }>({ connected: false });
+/** `interrupted`: the connection was up, dropped, and is not back yet (the page says so). */
+export const live = $state<{ connected: boolean; interrupted: boolean }>({
+  connected: false,
+  interrupted: false,
+});
 
 const listeners = new Set<Listener>();
 const resumeListeners = new Set<ResumeListener>();
 let current: { box: BBox; unsubscribe: () => void; token: object } | null = null;
-/** The connection dropped after it had been up: whatever happened meanwhile was not heard. */
-let lost = false;
-
 function connectionLost(): void {
-  if (live.connected) lost = true;
+  if (live.connected) live.interrupted = true;
   live.connected = false;
 }
 
@@ -39,7 +40,7 @@ export function watchBox(box: BBox): void {
   current?.unsubscribe();
   // Moving on to another box is no loss: the new view's tiles are loaded anyway.
   live.connected = false;
-  lost = false;
+  live.interrupted = false;
   const grown = grownBox(box, 0.5);
   // Callbacks of a subscription that has been replaced (the view moved on) are not heard.
   const token = {};
@@ -49,8 +50,9 @@ export function watchBox(box: BBox): void {
       if (!mine()) return;
       if (item.type === 'subscribed') {
         live.connected = true;
-        if (lost) {
-          lost = false;
+        // Back after a drop: whatever happened meanwhile was not heard.
+        if (live.interrupted) {
+          live.interrupted = false;
           for (const listener of resumeListeners) listener();
         }
       }
@@ -72,4 +74,5 @@ export function stopWatching(): void {
   current?.unsubscribe();
   current = null;
   live.connected = false;
+  live.interrupted = false;
 }
