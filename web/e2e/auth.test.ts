@@ -1,10 +1,11 @@
 // Sign-in and sign-out in a real browser against the whole stack behind Caddy: each demo user
-// through the real login page, RP-initiated logout, a broken or revoked session falling back
-// to anonymous with a clear message, the security headers, and cross-site requests from a
-// page on another origin that carry the victim's cookies and still change nothing.
+// through the real login page, RP-initiated logout by the header's POST form (a GET signs
+// nobody out), a broken or revoked session falling back to anonymous with a clear message,
+// the security headers, and cross-site requests from a page on another origin that carry the
+// victim's cookies and still change nothing.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type BrowserContext, expect, type Page, test } from '@playwright/test';
+import { type BrowserContext, expect, type Locator, type Page, test } from '@playwright/test';
 
 const issuer = process.env.E2E_OIDC_ISSUER ?? 'http://localhost:3003';
 const issuerOrigin = new URL(issuer).origin;
@@ -62,6 +63,16 @@ async function signIn(page: Page, user: DemoUser): Promise<void> {
   await page.locator('button[type=submit]', { hasText: 'Anmelden' }).click();
   await page.waitForURL((url) => url.origin === appOrigin);
   await expect(banner(page).getByTestId('current-role')).toHaveText(DEMO[user].role);
+}
+
+/** Presses Tab from the top of the page until `target` has the focus. */
+async function tabTo(page: Page, target: Locator, limit = 40): Promise<void> {
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  for (let i = 0; i < limit; i += 1) {
+    await page.keyboard.press('Tab');
+    if (await target.evaluate((el) => el === document.activeElement)) return;
+  }
+  throw new Error('the element is not reachable with Tab');
 }
 
 async function sessionCookies(context: BrowserContext): Promise<string[]> {
@@ -166,11 +177,21 @@ test.describe('signing in and out', () => {
       await page.keyboard.press('Escape');
       await expect(dialog).toBeHidden();
 
-      // Sign out: through the provider's end-session endpoint and back.
+      // Sign out with the keyboard: the header's button (a POST form) is in the tab order, a
+      // full touch target, and goes through the provider's end-session endpoint and back.
+      const signOut = banner(page).getByRole('button', { name: 'Abmelden' });
+      const box = await signOut.boundingBox();
+      expect(box?.height).toBeGreaterThanOrEqual(44);
+      expect(box?.width).toBeGreaterThanOrEqual(44);
+      await tabTo(page, signOut);
+      const sawLogoutPost = page.waitForRequest(
+        (r) => new URL(r.url()).pathname === '/auth/logout' && r.method() === 'POST',
+      );
       const sawProvider = page.waitForRequest(
         (r) => r.url().startsWith(issuerOrigin) && r.isNavigationRequest(),
       );
-      await banner(page).getByRole('link', { name: 'Abmelden' }).click();
+      await page.keyboard.press('Enter');
+      await sawLogoutPost;
       await sawProvider;
       await page.waitForURL((url) => url.origin !== issuerOrigin && url.pathname === '/');
       await expect(banner(page).getByRole('link', { name: 'Anmelden' })).toBeVisible();
@@ -184,6 +205,40 @@ test.describe('signing in and out', () => {
       expect(violations).toEqual([]);
     });
   }
+
+  test('a GET of /auth/logout (typed address, an old link) signs nobody out and leads to the map', async ({
+    page,
+    context,
+  }) => {
+    await page.goto('/');
+    await signIn(page, 'weaver');
+    const before = await sessionCookies(context);
+    expect(before).toEqual(SESSION_COOKIES.slice().sort());
+    // Typed into the address bar (Sec-Fetch-Site: none), which used to sign out.
+    const providerVisits: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().startsWith(issuerOrigin)) providerVisits.push(r.url());
+    });
+    const response = await page.goto('/auth/logout');
+    expect(new URL(page.url()).pathname).toBe('/');
+    expect(response?.status()).toBe(200);
+    await expect(banner(page).getByTestId('current-role')).toHaveText('Weber');
+    expect(await sessionCookies(context)).toEqual(before);
+    expect(providerVisits).toEqual([]);
+    // The same from a link on our own page (Sec-Fetch-Site: same-origin).
+    await page.evaluate(() => {
+      const link = document.createElement('a');
+      link.href = '/auth/logout';
+      link.id = 'e2e-old-logout-link';
+      link.textContent = 'alter Abmelde-Link';
+      document.body.prepend(link);
+    });
+    await page.locator('#e2e-old-logout-link').click();
+    await page.waitForURL((url) => url.pathname === '/');
+    await expect(banner(page).getByTestId('current-role')).toHaveText('Weber');
+    expect(await sessionCookies(context)).toEqual(before);
+    expect(providerVisits).toEqual([]);
+  });
 
   test('a sign-out form (POST) may redirect to the provider under our CSP', async ({
     page,

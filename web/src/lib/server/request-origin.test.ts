@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { fromOurOrigin, navigationFromOurSite } from './request-origin';
+import { fromOurOrigin } from './request-origin';
 
 const ours = 'https://weltgewebe.example.org';
 const post = (headers: Record<string, string>) =>
@@ -30,17 +30,5 @@ describe('fromOurOrigin', () => {
     expect(fromOurOrigin(post({ origin: 'https://evil.example', referer: `${ours}/` }), ours)).toBe(
       false,
     );
-  });
-});
-
-describe('navigationFromOurSite', () => {
-  const get = (site?: string) =>
-    new Request(`${ours}/auth/logout`, { headers: site ? { 'sec-fetch-site': site } : {} });
-  test('our own pages, typed URLs and old browsers pass; other sites do not', () => {
-    expect(navigationFromOurSite(get('same-origin'))).toBe(true);
-    expect(navigationFromOurSite(get('none'))).toBe(true);
-    expect(navigationFromOurSite(get())).toBe(true);
-    expect(navigationFromOurSite(get('same-site'))).toBe(false);
-    expect(navigationFromOurSite(get('cross-site'))).toBe(false);
   });
 });

@@ -1,11 +1,11 @@
-// /auth/logout — forget the session here and end it at the provider as well. POST (a form of
-// our own pages) must carry our Origin; GET (the header link) must not have started on
-// another site, so nobody can sign a person out from elsewhere.
+// /auth/logout — forget the session here and end it at the provider as well. Only a POST (the
+// header's sign-out form) signs out, and it must carry our Origin. A GET never does: a link,
+// an <img> on another site or a prefetch must not end anyone's session.
 import { redirect } from '@sveltejs/kit';
 import { env } from '$lib/server/env';
 import { errorFields, log } from '$lib/server/log';
 import { endSessionUrl } from '$lib/server/oidc';
-import { fromOurOrigin, navigationFromOurSite } from '$lib/server/request-origin';
+import { fromOurOrigin } from '$lib/server/request-origin';
 import { clearSessionCookies, readSessionCookies } from '$lib/server/session-cookies';
 import type { RequestEvent, RequestHandler } from './$types';
 
@@ -26,12 +26,13 @@ async function logout({ cookies, locals }: RequestEvent): Promise<never> {
   redirect(303, target);
 }
 
-export const GET: RequestHandler = async (event) => {
-  if (!navigationFromOurSite(event.request)) {
-    log('info', 'logout from another site ignored', { request_id: event.locals.requestId });
-    redirect(303, '/');
-  }
-  return logout(event);
+// A GET changes nothing and sends the person to the map, where the header's sign-out button
+// is. Not a bare 405: the ones who still GET here are people — an open tab or a cached app
+// shell from before the sign-out became a form, a bookmark, a typed address — and they should
+// land somewhere useful rather than on an error page.
+export const GET: RequestHandler = ({ locals }) => {
+  log('info', 'logout by GET ignored', { request_id: locals.requestId });
+  redirect(303, '/');
 };
 
 export const POST: RequestHandler = async (event) => {
