@@ -1,8 +1,9 @@
 // The signed-in person's unread notification count on the map page, fresh without a reload:
-// wires UnreadWatch to the edge (same origin), the page's live.changes subscription and the
-// tab's visibility. No push channel of its own: the live feed already reaches open maps.
+// wires UnreadWatch to the edge (same origin), the page's live.changes subscription (and its
+// coming back after a drop) and the tab's visibility. No push channel of its own: the live
+// feed already reaches open maps.
 import { loadMe } from '$lib/account/me.svelte';
-import { onLive } from '$lib/live/live-changes.svelte';
+import { onLive, onResume } from '$lib/live/live-changes.svelte';
 import { edgeErrorInfo, trpc } from '$lib/trpc';
 import { withSessionRenewal } from '$lib/ui/describe-error';
 import { UnreadWatch } from './unread-watch';
@@ -33,10 +34,13 @@ export function watchUnread(): () => void {
   document.addEventListener('visibilitychange', onShow);
   window.addEventListener('online', onShow);
   const stopLive = onLive((item) => void watch.live(item));
+  // The live connection came back: what happened meanwhile was not heard.
+  const stopResume = onResume(() => void watch.refresh());
   watch.start();
   return () => {
     watch.stop();
     stopLive();
+    stopResume();
     document.removeEventListener('visibilitychange', onShow);
     window.removeEventListener('online', onShow);
   };
