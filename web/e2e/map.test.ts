@@ -341,8 +341,14 @@ test('a Garnrolle placed with a radius shows others only its public point', asyn
   });
   watchForeignRequests(other, new URL(baseURL ?? 'http://localhost:8080').origin, foreign);
   const viewer = await other.newPage();
+  // Between the two places at zoom 13, so both lie on screen even on a phone (the public point
+  // may be 1 km away, in the next tile column).
+  const middle = {
+    lat: (privateLocation.lat + shown.lat) / 2,
+    lon: (privateLocation.lon + shown.lon) / 2,
+  };
   const points = async () => {
-    await viewer.goto(`/#14/${privateLocation.lat.toFixed(6)}/${privateLocation.lon.toFixed(6)}`);
+    await viewer.goto(`/#13/${middle.lat.toFixed(6)}/${middle.lon.toFixed(6)}`);
     await waitForIdle(viewer);
     // Everything the anonymous browser received for the accounts layer — drawn or not
     // (the public point may lie under the edge of a phone screen), so the privacy check
