@@ -16,11 +16,19 @@ export interface MapImage {
 }
 
 let measuring: CanvasRenderingContext2D | null | undefined;
+const widths = new Map<string, number>();
+/** Text widths, measured once per style and text (the picture is repainted on every pan). */
 function textWidth(style: string, text: string): number {
+  const key = `${style}|${text}`;
+  const known = widths.get(key);
+  if (known !== undefined) return known;
   if (measuring === undefined) measuring = document.createElement('canvas').getContext('2d');
   if (!measuring) return text.length * 7;
   measuring.font = style;
-  return measuring.measureText(text).width;
+  const width = measuring.measureText(text).width;
+  if (widths.size > 5000) widths.clear();
+  widths.set(key, width);
+  return width;
 }
 
 function compactCount(value: number): string {
