@@ -112,6 +112,8 @@ export class MapPreview {
       for (const { url } of missing) this.tiles.set(url, this.fetchTile(url, controller.signal));
     }
     await Promise.all(wanted.map(({ url }) => this.tiles.get(url)));
+    // Painting gets a task of its own (not the one that decoded the last tile).
+    await new Promise((resolve) => setTimeout(resolve, 0));
     this.paint(camera, content);
   }
 
@@ -424,7 +426,13 @@ export class MapPreview {
       let extent = 4096;
       for (const [name, layer] of Object.entries(tile.layers)) {
         extent = layer.extent;
-        layers[name] = Array.from({ length: layer.length }, (_, i) => layer.feature(i));
+        // Geometry is decoded now, as each tile arrives, not all at once when the picture is
+        // painted (one long task on a slow phone).
+        layers[name] = Array.from({ length: layer.length }, (_, i) => {
+          const feature = layer.feature(i);
+          geometry(feature);
+          return feature;
+        });
       }
       const decoded = { layers, extent };
       this.decoded.set(url, decoded);
