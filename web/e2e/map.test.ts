@@ -710,3 +710,15 @@ test('a map that lost its connection catches up when it is back', async ({
     relay.close();
   }
 });
+
+test('tiles that cannot be had are said so, and the map recovers when they come back', async ({
+  page,
+}) => {
+  await page.route(/\/tiles\/[a-z,]+\/\d+\/\d+\/\d+\.mvt/, (route) => route.abort());
+  await page.goto('/#11/53.55/10.0');
+  const trouble = page.getByText('Ein Teil der Karte konnte nicht geladen werden.');
+  await expect(trouble).toBeVisible();
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
+  await waitForMap(page);
+  await expect(trouble).toBeHidden();
+});

@@ -101,8 +101,9 @@ export class MapPreview {
     this.decoded.clear();
   }
 
-  /** Fetch what the camera needs and draw it. Resolves when drawn (or superseded). */
-  async draw(camera: Camera, content: PreviewContent): Promise<void> {
+  /** Fetch what the camera needs and draw it. Resolves when drawn, with how many tiles could
+   * not be had (the edge away, the network gone). */
+  async draw(camera: Camera, content: PreviewContent): Promise<{ missing: number }> {
     const wanted = this.wantedTiles(camera, content);
     const missing = wanted.filter(({ url }) => !this.tiles.has(url));
     if (missing.length) {
@@ -111,10 +112,11 @@ export class MapPreview {
       this.pending = controller;
       for (const { url } of missing) this.tiles.set(url, this.fetchTile(url, controller.signal));
     }
-    await Promise.all(wanted.map(({ url }) => this.tiles.get(url)));
+    const got = await Promise.all(wanted.map(({ url }) => this.tiles.get(url)));
     // Painting gets a task of its own (not the one that decoded the last tile).
     await new Promise((resolve) => setTimeout(resolve, 0));
     this.paint(camera, content);
+    return { missing: got.filter((tile) => !tile).length };
   }
 
   /** Draw again from the tiles at hand (a pan, a new selection or scheme), fetching nothing. */
