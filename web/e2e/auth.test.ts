@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type BrowserContext, expect, type Locator, type Page, test } from '@playwright/test';
+import { signInAsDemo, waitForMap } from './map-page';
 
 const issuer = process.env.E2E_OIDC_ISSUER ?? 'http://localhost:3003';
 const issuerOrigin = new URL(issuer).origin;
@@ -28,24 +29,6 @@ function watchCsp(page: Page): string[] {
   return violations;
 }
 
-interface MapWindow extends Window {
-  __wgMap?: { loaded(): boolean };
-}
-
-/** The first view is a picture of the map; MapLibre starts when someone reaches for it, as a
- * mouse moving over the map does. */
-async function waitForMap(page: Page): Promise<void> {
-  const region = page.locator('[data-preview]');
-  await expect(region).toBeVisible();
-  const area = await region.boundingBox();
-  if (area) await page.mouse.move(area.x + area.width / 2, area.y + area.height / 2);
-  await expect(region).toHaveAttribute('data-preview', 'gone', { timeout: 30_000 });
-  await expect(page.locator('canvas.maplibregl-canvas')).toBeVisible();
-  await page.waitForFunction(() => (window as MapWindow).__wgMap?.loaded() === true, null, {
-    timeout: 30_000,
-  });
-}
-
 async function tapMapCenter(page: Page): Promise<void> {
   const box = await page.locator('canvas.maplibregl-canvas').boundingBox();
   if (!box) throw new Error('map canvas has no box');
@@ -55,13 +38,7 @@ async function tapMapCenter(page: Page): Promise<void> {
 const banner = (page: Page) => page.getByRole('banner');
 
 async function signIn(page: Page, user: DemoUser): Promise<void> {
-  const appOrigin = new URL(page.url()).origin;
-  await banner(page).getByRole('link', { name: 'Anmelden' }).click();
-  await page.waitForURL((url) => url.origin === issuerOrigin);
-  await page.locator('input[name=login]').fill(user);
-  await page.locator('input[name=password]').fill('demo');
-  await page.locator('button[type=submit]', { hasText: 'Anmelden' }).click();
-  await page.waitForURL((url) => url.origin === appOrigin);
+  await signInAsDemo(page, user);
   await expect(banner(page).getByTestId('current-role')).toHaveText(DEMO[user].role);
 }
 

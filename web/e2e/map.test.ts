@@ -5,8 +5,7 @@
 // keyboard-only path. Every test also asserts that no request left for another host.
 import { connect, createServer, type Socket } from 'node:net';
 import { type BrowserContext, test as base, expect, type Page } from '@playwright/test';
-
-const issuerOrigin = new URL(process.env.E2E_OIDC_ISSUER ?? 'http://localhost:3003').origin;
+import { issuerOrigin, signInAsDemo, waitForMap } from './map-page';
 
 interface MapHandle {
   loaded(): boolean;
@@ -51,20 +50,6 @@ const test = base.extend<{ foreign: string[] }>({
   ],
 });
 
-/** The first view is a picture of the map; MapLibre starts when someone reaches for it, as a
- * mouse moving over the map does. */
-async function waitForMap(page: Page): Promise<void> {
-  const region = page.locator('[data-preview]');
-  await expect(region).toBeVisible();
-  const area = await region.boundingBox();
-  if (area) await page.mouse.move(area.x + area.width / 2, area.y + area.height / 2);
-  await expect(region).toHaveAttribute('data-preview', 'gone', { timeout: 30_000 });
-  await expect(page.locator('canvas.maplibregl-canvas')).toBeVisible();
-  await page.waitForFunction(() => (window as MapWindow).__wgMap?.loaded() === true, null, {
-    timeout: 30_000,
-  });
-}
-
 /** Until the map has drawn every tile it asked for (rendered features can be queried). */
 async function waitForIdle(page: Page): Promise<void> {
   await waitForMap(page);
@@ -84,13 +69,7 @@ async function waitForIdle(page: Page): Promise<void> {
 }
 
 async function signIn(page: Page, username: 'reader' | 'weaver' | 'admin'): Promise<void> {
-  const appOrigin = new URL(page.url()).origin;
-  await page.getByRole('banner').getByRole('link', { name: 'Anmelden' }).click();
-  await page.waitForURL((url) => url.origin === issuerOrigin);
-  await page.locator('input[name=login]').fill(username);
-  await page.locator('input[name=password]').fill('demo');
-  await page.locator('button[type=submit]', { hasText: 'Anmelden' }).click();
-  await page.waitForURL((url) => url.origin === appOrigin);
+  await signInAsDemo(page, username);
   await waitForMap(page);
 }
 

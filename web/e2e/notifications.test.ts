@@ -3,8 +3,7 @@
 // button shows the unread count (then the open list takes the next message in too). Nothing
 // is asked of a host other than the app's and the login provider's.
 import { type BrowserContext, expect, type Page, test } from '@playwright/test';
-
-const issuerOrigin = new URL(process.env.E2E_OIDC_ISSUER ?? 'http://localhost:3003').origin;
+import { issuerOrigin, signInAsDemo, waitForMap } from './map-page';
 
 interface MapWindow extends Window {
   __wgMap?: { loaded(): boolean };
@@ -20,28 +19,8 @@ function watchForeignRequests(context: BrowserContext, appOrigin: string, foreig
   });
 }
 
-/** The first view is a picture of the map; MapLibre starts when someone reaches for it, as a
- * mouse moving over the map does. */
-async function waitForMap(page: Page): Promise<void> {
-  const region = page.locator('[data-preview]');
-  await expect(region).toBeVisible();
-  const area = await region.boundingBox();
-  if (area) await page.mouse.move(area.x + area.width / 2, area.y + area.height / 2);
-  await expect(region).toHaveAttribute('data-preview', 'gone', { timeout: 30_000 });
-  await expect(page.locator('canvas.maplibregl-canvas')).toBeVisible();
-  await page.waitForFunction(() => (window as MapWindow).__wgMap?.loaded() === true, null, {
-    timeout: 30_000,
-  });
-}
-
 async function signIn(page: Page, username: 'reader' | 'weaver'): Promise<void> {
-  const appOrigin = new URL(page.url()).origin;
-  await page.getByRole('banner').getByRole('link', { name: 'Anmelden' }).click();
-  await page.waitForURL((url) => url.origin === issuerOrigin);
-  await page.locator('input[name=login]').fill(username);
-  await page.locator('input[name=password]').fill('demo');
-  await page.locator('button[type=submit]', { hasText: 'Anmelden' }).click();
-  await page.waitForURL((url) => url.origin === appOrigin);
+  await signInAsDemo(page, username);
   await waitForMap(page);
 }
 

@@ -2,8 +2,7 @@
 // the map page loads self-hosted, a weaver signs in at the real OIDC provider, ties a node by
 // tapping the map and sees it drawn from the vector tiles, and the form reports field errors.
 import { expect, type Page, test } from '@playwright/test';
-
-const issuerOrigin = new URL(process.env.E2E_OIDC_ISSUER ?? 'http://localhost:3003').origin;
+import { issuerOrigin, signInAsDemo, waitForMap } from './map-page';
 
 /** The part of the MapLibre map the tests use (window.__wgMap). */
 interface MapHandle {
@@ -17,29 +16,7 @@ interface MapHandle {
 }
 type MapWindow = Window & { __wgMap?: MapHandle };
 
-/** The first view is a picture of the map; MapLibre starts when someone reaches for it, as a
- * mouse moving over the map does. */
-async function waitForMap(page: Page): Promise<void> {
-  const region = page.locator('[data-preview]');
-  await expect(region).toBeVisible();
-  const area = await region.boundingBox();
-  if (area) await page.mouse.move(area.x + area.width / 2, area.y + area.height / 2);
-  await expect(region).toHaveAttribute('data-preview', 'gone', { timeout: 30_000 });
-  await expect(page.locator('canvas.maplibregl-canvas')).toBeVisible();
-  await page.waitForFunction(() => (window as MapWindow).__wgMap?.loaded() === true, null, {
-    timeout: 30_000,
-  });
-}
-
-async function signIn(page: Page, username: 'reader' | 'weaver' | 'admin'): Promise<void> {
-  const appOrigin = new URL(page.url()).origin;
-  await page.getByRole('banner').getByRole('link', { name: 'Anmelden' }).click();
-  await page.waitForURL((url) => url.origin === issuerOrigin);
-  await page.locator('input[name=login]').fill(username);
-  await page.locator('input[name=password]').fill('demo');
-  await page.locator('button[type=submit]', { hasText: 'Anmelden' }).click();
-  await page.waitForURL((url) => url.origin === appOrigin);
-}
+const signIn = signInAsDemo;
 
 /** Taps the map where nothing is drawn (a tap on a node or cluster opens or zooms instead). */
 async function tapMapCenter(page: Page): Promise<void> {
