@@ -2,6 +2,7 @@
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3002),
@@ -17,9 +18,13 @@ const schema = z.object({
   ROLE_CLAIM_PATH: z.string().default('realm_access.roles'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   COMMANDS_PER_MINUTE: z.coerce.number().int().min(1).default(60),
-  SMTP_URL: z.string().url().optional(),
+  /** Unset or empty: no e-mail (compose passes `${SMTP_URL:-}`, an empty value, when unset). */
+  SMTP_URL: z.preprocess(unsetIfEmpty, z.string().url().optional()),
   /** Sender of notification e-mails (workers, when SMTP_URL is set). */
-  SMTP_FROM: z.string().min(3).default('Weltgewebe <noreply@weltgewebe.local>'),
+  SMTP_FROM: z.preprocess(
+    unsetIfEmpty,
+    z.string().min(3).default('Weltgewebe <noreply@weltgewebe.local>'),
+  ),
   /** The site people open (the front door); notification e-mails link to nodes there. */
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:8080'),
   AUTH_REQUIRED_FOR_READ: bool.default(false),
