@@ -188,7 +188,10 @@ async function main() {
   const seen = new Map<string, number>();
   const stop = new AbortController();
   const consuming = (async () => {
-    for await (const env of consumeFromNow(js, ['gewebe.map.viewed'], stop.signal)) {
+    const malformed = (info: { subject: string }) => {
+      throw new Error(`malformed event on ${info.subject}`);
+    };
+    for await (const env of consumeFromNow(js, ['gewebe.map.viewed'], stop.signal, malformed)) {
       seen.set(env.id, performance.now());
     }
   })();

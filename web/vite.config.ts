@@ -13,6 +13,8 @@ export default defineConfig({
     strictPort: true,
     proxy: { '/trpc': edge, '/tiles': edge },
   },
+  // The shared role reading (@weltgewebe/kit/roles) is bundled, not loaded at run time.
+  ssr: { noExternal: ['@weltgewebe/kit'] },
   build: {
     // maplibre-gl alone is ~800 kB minified; it lives in its own lazily loaded chunk.
     chunkSizeWarningLimit: 1100,

@@ -1,5 +1,5 @@
 // Domain errors of the core: stable SCREAMING codes mapped to tRPC codes (see ApiError).
-import { ApiError } from '@weltgewebe/infra/kit';
+import { ApiError } from '@weltgewebe/kit';
 
 export { ApiError as DomainError };
 

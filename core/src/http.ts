@@ -8,7 +8,7 @@ import {
   type ServiceMetrics,
   serviceEndpoints,
   TokenRejected,
-} from '@weltgewebe/infra/kit';
+} from '@weltgewebe/kit';
 import { CORE_VERSION } from './env.ts';
 import { DomainError } from './errors.ts';
 import { coreRouter } from './router.ts';

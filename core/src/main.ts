@@ -1,6 +1,6 @@
 // Core process: commands over tRPC on PORT (default 3002).
 import { createPool } from '@weltgewebe/db/client';
-import { createJwtVerifier, createLogger, createServiceMetrics } from '@weltgewebe/infra/kit';
+import { createJwtVerifier, createLogger, createServiceMetrics } from '@weltgewebe/kit';
 import { loadCoreEnv } from './env.ts';
 import { createCoreFetch } from './http.ts';
 

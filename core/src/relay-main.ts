@@ -1,7 +1,7 @@
 // Relay process: outbox → JetStream stream GEWEBE; health and metrics on RELAY_PORT.
 import { createPool } from '@weltgewebe/db/client';
 import { connectNats, ensureStream, jetstream } from '@weltgewebe/events/jetstream';
-import { createLogger, createServiceMetrics, serviceEndpoints } from '@weltgewebe/infra/kit';
+import { createLogger, createServiceMetrics, serviceEndpoints } from '@weltgewebe/kit';
 import { CORE_VERSION, loadCoreEnv } from './env.ts';
 import { OutboxRelay } from './outbox/relay.ts';
 
@@ -46,7 +46,10 @@ const pendingTimer = setInterval(async () => {
       { n: number }[]
     >`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`;
     pendingGauge.set(row?.n ?? 0);
-  } catch {}
+  } catch (error) {
+    // The gauge keeps its last value; the database being away shows in /health/ready.
+    log.warn('outbox pending count failed', { error: String(error) });
+  }
 }, 5_000);
 const server = Bun.serve({
   port: env.RELAY_PORT,

@@ -1,6 +1,6 @@
 // What procedures need from the outside world, built once per process.
 import type { Sql } from '@weltgewebe/db/client';
-import type { Logger } from '@weltgewebe/infra/kit';
+import type { Logger } from '@weltgewebe/kit';
 
 export interface CoreServices {
   sql: Sql;

@@ -1,8 +1,8 @@
 // The core's one tRPC instance: context, error formatter and the base procedures.
 
 import { initTRPC } from '@trpc/server';
-import type { AuthIdentity, Logger, Role } from '@weltgewebe/infra/kit';
-import { formatApiError, roleAtLeast } from '@weltgewebe/infra/kit';
+import type { AuthIdentity, Logger, Role } from '@weltgewebe/kit';
+import { formatApiError, roleAtLeast } from '@weltgewebe/kit';
 import { forbidden, unauthorized } from './errors.ts';
 import { enforceCommandLimit } from './rate-limit/command-limit.ts';
 import type { CoreServices } from './services.ts';
@@ -18,7 +18,7 @@ const ROLE_NAMES: Record<Role, string> = { reader: 'Leser', weaver: 'Weber', adm
 
 const t = initTRPC.context<CoreContext>().create({
   errorFormatter: ({ shape, error, ctx }) =>
-    formatApiError({ shape, error, requestId: ctx?.requestId ?? null, log: ctx?.log }),
+    formatApiError({ shape, error, requestId: ctx?.requestId ?? null }),
 });
 
 export const router = t.router;

@@ -2,7 +2,19 @@
 import { afterAll, describe, expect, test } from 'bun:test';
 import postgres from 'postgres';
 import { freshDatabase, testServices } from '../../infra/src/testing/index.ts';
-import { migrate, migrationFiles } from './migrate.ts';
+import { checkMigrationNames, migrate, migrationFiles } from './migrate.ts';
+
+describe('migration names', () => {
+  test('a new migration that reuses a number is refused; the historical pair is kept', () => {
+    expect(() => checkMigrationNames(migrationFiles().map((f) => f.name))).not.toThrow();
+    expect(() => checkMigrationNames(['0009_a.sql', '0009_b.sql'])).toThrow(
+      /share the number 0009/,
+    );
+    expect(() =>
+      checkMigrationNames(['0008_search_keys.sql', '0008_serve_custom_plans.sql', '0008_c.sql']),
+    ).toThrow(/share the number 0008/);
+  });
+});
 
 describe('migrations', () => {
   const cleanup: Array<() => Promise<unknown>> = [];

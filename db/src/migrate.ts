@@ -19,14 +19,37 @@ interface MigrationFile {
   checksum: string;
 }
 
+/**
+ * The naming rule: `NNNN_what_it_does.sql`, each new migration numbered one above the highest,
+ * never reused. Applied files are never renamed (their names are recorded in
+ * schema_migrations), so the two files numbered 0008 from before this rule stay as they are,
+ * and 0005 stays unused.
+ */
+const HISTORICAL_REPEATS = new Set(['0008_search_keys.sql', '0008_serve_custom_plans.sql']);
+
+export function checkMigrationNames(names: string[]): void {
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const number = name.slice(0, 4);
+    const other = seen.get(number);
+    if (other && !(HISTORICAL_REPEATS.has(name) && HISTORICAL_REPEATS.has(other))) {
+      throw new Error(
+        `migrations ${other} and ${name} share the number ${number}; number a new migration one above the highest`,
+      );
+    }
+    seen.set(number, name);
+  }
+}
+
 export function migrationFiles(dir = MIGRATIONS_DIR): MigrationFile[] {
-  return readdirSync(dir)
+  const names = readdirSync(dir)
     .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
-    .sort()
-    .map((name) => {
-      const sql = readFileSync(join(dir, name), 'utf8');
-      return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
-    });
+    .sort();
+  checkMigrationNames(names);
+  return names.map((name) => {
+    const sql = readFileSync(join(dir, name), 'utf8');
+    return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+  });
 }
 
 /** Applies pending migrations in order, each in its own transaction, under an advisory lock. */

@@ -10,7 +10,7 @@ import {
   requestIdFrom,
   type ServiceMetrics,
   serviceEndpoints,
-} from '@weltgewebe/infra/kit';
+} from '@weltgewebe/kit';
 import { Elysia } from 'elysia';
 import { type CallerAuth, identifyCaller, sameOriginAllowed } from './auth/identify.ts';
 import type { CoreClientFactory } from './core-client.ts';

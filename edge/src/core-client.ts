@@ -2,7 +2,7 @@
 // context; keeps core errors' codes; core down or slow becomes SERVICE_UNAVAILABLE.
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import type { CoreRouter } from '@weltgewebe/core/router';
-import { ApiError, type ApiErrorData } from '@weltgewebe/infra/kit';
+import { ApiError, type ApiErrorData } from '@weltgewebe/kit';
 
 export interface ForwardContext {
   /** The caller's access token; null for public reads the core answers for everyone. */
@@ -35,20 +35,22 @@ export function createCoreClient(
 
 export type CoreClientFactory = ReturnType<typeof createCoreClient>;
 
-/** Runs a core call and turns its failure into an error the edge can pass on unchanged. */
+/**
+ * Runs a core call and turns its failure into an error the edge can pass on unchanged. Only
+ * a core that was not reached, or did not answer as tRPC (down, slow, a proxy's error page),
+ * is CORE_UNAVAILABLE; anything else is our own bug and stays an internal error.
+ */
 export async function forwardToCore<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (
-      error instanceof TRPCClientError &&
-      error.data &&
-      typeof error.data === 'object' &&
-      'domainCode' in error.data
-    ) {
-      const data = error.data as ApiErrorData;
-      throw new ApiError(data.domainCode, data.code, error.message, data.details, data.fieldErrors);
+    if (!(error instanceof TRPCClientError)) throw error;
+    const data: unknown = error.data;
+    if (data && typeof data === 'object' && 'domainCode' in data) {
+      const d = data as ApiErrorData;
+      throw new ApiError(d.domainCode, d.code, error.message, d.details, d.fieldErrors);
     }
+    if (data) throw error;
     throw new ApiError(
       'CORE_UNAVAILABLE',
       'SERVICE_UNAVAILABLE',

@@ -1,7 +1,7 @@
 // Edge process: reads, tiles and forwarded commands on PORT (default 3001).
 import { createPool } from '@weltgewebe/db/client';
 import { connectNats, type NatsConnection } from '@weltgewebe/events/jetstream';
-import { createJwtVerifier, createLogger, createServiceMetrics } from '@weltgewebe/infra/kit';
+import { createJwtVerifier, createLogger, createServiceMetrics } from '@weltgewebe/kit';
 import { createEdge } from './app.ts';
 import { createCoreClient } from './core-client.ts';
 import { loadEdgeEnv } from './env.ts';

@@ -1,7 +1,7 @@
 // The edge's one tRPC instance: context, error formatter and base procedures.
 import { initTRPC } from '@trpc/server';
 import type { Sql } from '@weltgewebe/db/client';
-import { ApiError, type AuthIdentity, formatApiError, type Logger } from '@weltgewebe/infra/kit';
+import { ApiError, type AuthIdentity, formatApiError, type Logger } from '@weltgewebe/kit';
 import type { CoreClientFactory } from './core-client.ts';
 import type { LiveHub } from './live/live-hub.ts';
 
@@ -33,7 +33,7 @@ const t = initTRPC.context<EdgeContext>().create({
     client: { reconnectAfterInactivityMs: 40_000 },
   },
   errorFormatter: ({ shape, error, ctx }) =>
-    formatApiError({ shape, error, requestId: ctx?.requestId ?? null, log: ctx?.log }),
+    formatApiError({ shape, error, requestId: ctx?.requestId ?? null }),
 });
 
 export const router = t.router;

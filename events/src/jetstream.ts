@@ -136,11 +136,23 @@ export interface ReceivedEvent {
   redelivered: boolean;
 }
 
+/** Told about a message that is not a valid envelope (it is then skipped, never retried). */
+export type OnMalformed = (info: { subject: string; seq: number; error: string }) => void;
+
+function describeMalformed(m: { subject: string; seq: number }, error: unknown) {
+  return {
+    subject: m.subject,
+    seq: m.seq,
+    error: error instanceof Error ? error.message : String(error),
+  };
+}
+
 /** Iterates events of a durable consumer; malformed messages are terminated, not retried. */
 export async function* consumeDurable(
   js: JetStreamClient,
   durable: string,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  onMalformed: OnMalformed,
 ): AsyncGenerator<ReceivedEvent> {
   const consumer = await js.consumers.get(STREAM_NAME, durable);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: 100 });
@@ -149,8 +161,9 @@ export async function* consumeDurable(
     let envelope: EventEnvelope;
     try {
       envelope = parseEnvelope(m.json());
-    } catch {
+    } catch (error) {
       m.term();
+      onMalformed(describeMalformed(m, error));
       continue;
     }
     yield {
@@ -169,7 +182,8 @@ export async function* consumeDurable(
 export async function* consumeFromNow(
   js: JetStreamClient,
   filterSubjects: string[],
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  onMalformed: OnMalformed,
 ): AsyncGenerator<EventEnvelope> {
   const consumer = await js.consumers.get(STREAM_NAME, {
     filter_subjects: filterSubjects.length === 1 ? filterSubjects[0]! : filterSubjects,
@@ -178,11 +192,15 @@ export async function* consumeFromNow(
   const messages = await consumer.consume();
   signal?.addEventListener('abort', () => void messages.close());
   for await (const m of messages) {
+    let envelope: EventEnvelope;
     try {
-      yield parseEnvelope(m.json());
-    } catch {
-      // A malformed event must not stop the instance; it is simply skipped.
+      envelope = parseEnvelope(m.json());
+    } catch (error) {
+      // A malformed event must not stop the instance: it is reported and skipped.
+      onMalformed(describeMalformed(m, error));
+      continue;
     }
+    yield envelope;
   }
 }
 

@@ -11,6 +11,7 @@ COPY package.json bun.lock bunfig.toml ./
 COPY db/package.json db/
 COPY events/package.json events/
 COPY infra/package.json infra/
+COPY infra/kit/package.json infra/kit/
 COPY core/package.json core/
 COPY edge/package.json edge/
 COPY web/package.json web/
@@ -24,7 +25,8 @@ COPY --from=deps /app ./
 COPY tsconfig.base.json ./
 COPY db ./db
 COPY events ./events
-COPY infra ./infra
+COPY infra/kit ./infra/kit
+COPY infra/docker/healthcheck.ts ./infra/docker/healthcheck.ts
 COPY edge ./edge
 USER bun
 EXPOSE 3001

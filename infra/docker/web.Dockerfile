@@ -10,6 +10,7 @@ COPY package.json bun.lock bunfig.toml ./
 COPY db/package.json db/
 COPY events/package.json events/
 COPY infra/package.json infra/
+COPY infra/kit/package.json infra/kit/
 COPY core/package.json core/
 COPY edge/package.json edge/
 COPY web/package.json web/

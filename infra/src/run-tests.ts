@@ -42,7 +42,7 @@ async function staticChecks(log: (l: string) => void): Promise<Tally> {
   const bun = process.execPath;
   const checks: Array<[string, string[], string]> = [
     ['lint (biome)', [bun, 'x', 'biome', 'check', '.'], REPO_ROOT],
-    ...['db', 'events', 'infra', 'core', 'edge'].map(
+    ...['db', 'events', 'infra/kit', 'infra', 'core', 'edge'].map(
       (p) =>
         [`typecheck ${p}`, [bun, 'x', 'tsc', '-p', '.'], join(REPO_ROOT, p)] as [
           string,

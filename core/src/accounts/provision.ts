@@ -1,5 +1,5 @@
 // Every signed-in person has a Garnrolle: created on first use from the token's subject.
-import type { AuthIdentity } from '@weltgewebe/infra/kit';
+import type { AuthIdentity } from '@weltgewebe/kit';
 import { type Tx, writeEvent } from '../outbox/write-event.ts';
 
 export interface AccountRef {

@@ -2,7 +2,7 @@
 // account_locations; accounts carries the public point (exact: the location; radius: one
 // point drawn over the disc and reused until location or radius changes; none otherwise).
 import type { LatLon } from '@weltgewebe/db/dto';
-import type { AuthIdentity } from '@weltgewebe/infra/kit';
+import type { AuthIdentity } from '@weltgewebe/kit';
 import { cellsOf } from '../geo/h3-cells.ts';
 import { type Tx, writeEvent } from '../outbox/write-event.ts';
 import type { CoreServices } from '../services.ts';

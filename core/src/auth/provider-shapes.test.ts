@@ -3,8 +3,8 @@
 // claim path is configuration, the rules are the same (admin may create a weavery, a reader
 // may not).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { createJwtVerifier } from '@weltgewebe/infra/kit';
 import { type StaticIssuer, startStaticIssuer } from '@weltgewebe/infra/testing';
+import { createJwtVerifier } from '@weltgewebe/kit';
 import { type CoreHarness, startCoreHarness } from '../testing/core-harness.ts';
 import { failureOf } from '../testing/failure-of.ts';
 

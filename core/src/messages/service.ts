@@ -6,7 +6,7 @@ import {
   type MessageRow,
   toMessageDTO,
 } from '@weltgewebe/db/dto';
-import { type AuthIdentity, roleAtLeast } from '@weltgewebe/infra/kit';
+import { type AuthIdentity, roleAtLeast } from '@weltgewebe/kit';
 import { ensureAccount } from '../accounts/provision.ts';
 import { writeAudit } from '../audit/write-audit.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';

@@ -2,7 +2,7 @@
 // audit rows, outbox events, idempotent repeats and concurrent edits.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { TRPCClientError } from '@trpc/client';
-import type { ApiErrorData } from '@weltgewebe/infra/kit';
+import type { ApiErrorData } from '@weltgewebe/kit';
 import postgres from 'postgres';
 import type { CoreRouter } from '../router.ts';
 import { type CoreHarness, startCoreHarness } from '../testing/core-harness.ts';

@@ -1,7 +1,7 @@
 // Node commands: the rules of domain.md for creating, editing, removing and hiding Knoten.
 import { type NodeDTO, type NodeRow, toNodeDTO } from '@weltgewebe/db/dto';
 import { MAX_LIVE_NODES_PER_ACCOUNT } from '@weltgewebe/db/schema';
-import { type AuthIdentity, roleAtLeast } from '@weltgewebe/infra/kit';
+import { type AuthIdentity, roleAtLeast } from '@weltgewebe/kit';
 import { type AccountRef, ensureAccount } from '../accounts/provision.ts';
 import { writeAudit } from '../audit/write-audit.ts';
 import { conflict, forbidden, invalid, notFound } from '../errors.ts';

@@ -1,6 +1,6 @@
 // The signed-in account's notifications (rows written by the notifier worker): newest
 // first, keyset-paginated, and marking them read. Other people's rows are never touched.
-import type { AuthIdentity } from '@weltgewebe/infra/kit';
+import type { AuthIdentity } from '@weltgewebe/kit';
 import { ensureAccount } from '../accounts/provision.ts';
 import type { Tx } from '../outbox/write-event.ts';
 import type { CoreServices } from '../services.ts';

@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { EVENT_TYPES, STREAM_NAME } from '@weltgewebe/events/contracts';
 import { jetstreamManager } from '@weltgewebe/events/jetstream';
-import { createLogger } from '@weltgewebe/infra/kit';
 import { testServices } from '@weltgewebe/infra/testing';
+import { createLogger } from '@weltgewebe/kit';
 import { type CoreHarness, startCoreHarness } from '../testing/core-harness.ts';
 import { EventWorker } from '../workers/event-worker.ts';
 import { consumerDrained, outboxPublished, purgeStream } from '../workers/worker-testing.ts';

@@ -12,7 +12,7 @@ import {
   PUBLISH_TIMEOUT_MS,
   publishEnvelope,
 } from '@weltgewebe/events/jetstream';
-import type { Logger } from '@weltgewebe/infra/kit';
+import type { Logger } from '@weltgewebe/kit';
 
 /** Longest pause between two tries while NATS is away. */
 export const RELAY_MAX_BACKOFF_MS = 30_000;

@@ -10,13 +10,13 @@ import {
   jetstream,
   jetstreamManager,
 } from '@weltgewebe/events/jetstream';
+import { accessTokenFor, freshDatabase, testOidc, testServices } from '@weltgewebe/infra/testing';
 import {
   createJwtVerifier,
   createLogger,
   createServiceMetrics,
   type JwtVerifier,
-} from '@weltgewebe/infra/kit';
-import { accessTokenFor, freshDatabase, testOidc, testServices } from '@weltgewebe/infra/testing';
+} from '@weltgewebe/kit';
 import { createCoreFetch } from '../http.ts';
 import { OutboxRelay } from '../outbox/relay.ts';
 import type { CoreRouter } from '../router.ts';

@@ -2,7 +2,7 @@
 // the service's formatter adds (stable code, HTTP status, request id, field errors).
 import { expect } from 'bun:test';
 import { TRPCClientError } from '@trpc/client';
-import type { ApiErrorData } from '@weltgewebe/infra/kit';
+import type { ApiErrorData } from '@weltgewebe/kit';
 
 export async function failureOf(call: Promise<unknown>) {
   const error = await call.then(

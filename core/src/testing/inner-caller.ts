@@ -1,8 +1,8 @@
 // A tRPC caller on an inner context for tests that need many distinct people: the dev OIDC
 // provider has three demo users, so other identities are given as plain values here. Same
 // procedures, middlewares, database and log sink as the HTTP path; only the JWT check is skipped.
-import type { AuthIdentity, Role } from '@weltgewebe/infra/kit';
-import { createLogger } from '@weltgewebe/infra/kit';
+import type { AuthIdentity, Role } from '@weltgewebe/kit';
+import { createLogger } from '@weltgewebe/kit';
 import { coreRouter } from '../router.ts';
 import { createCallerFactory } from '../trpc.ts';
 import type { CoreHarness } from './core-harness.ts';

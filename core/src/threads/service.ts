@@ -1,5 +1,5 @@
 // Thread commands: spinning a participation thread to a live node (renewed while it lives).
-import type { AuthIdentity } from '@weltgewebe/infra/kit';
+import type { AuthIdentity } from '@weltgewebe/kit';
 import { ensureAccount } from '../accounts/provision.ts';
 import { notFound } from '../errors.ts';
 import type { Tx } from '../outbox/write-event.ts';

@@ -1,5 +1,5 @@
 // Weavery commands (admin) and the stats query: valid, non-overlapping areas with their H3 cover.
-import type { AuthIdentity } from '@weltgewebe/infra/kit';
+import type { AuthIdentity } from '@weltgewebe/kit';
 import { ensureAccount } from '../accounts/provision.ts';
 import { writeAudit } from '../audit/write-audit.ts';
 import { conflict, DomainError, invalid, notFound } from '../errors.ts';

@@ -1,7 +1,7 @@
 // weaveries.* inside the core: admin only, valid areas of bounded size that never overlap
 // (also under concurrency), the H3 cover, versions, events and the k ≥ 5 stats rule.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { createLogger } from '@weltgewebe/infra/kit';
+import { createLogger } from '@weltgewebe/kit';
 import { latLngToCell } from 'h3-js';
 import postgres from 'postgres';
 import { coreRouter } from '../router.ts';

@@ -9,7 +9,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
 } from '@weltgewebe/events/jetstream';
-import type { Logger } from '@weltgewebe/infra/kit';
+import type { Logger } from '@weltgewebe/kit';
 import type { Tx } from '../outbox/write-event.ts';
 
 export interface EventHandler {
@@ -96,7 +96,10 @@ export class EventWorker {
     while (!signal.aborted) {
       try {
         this.consuming = true;
-        for await (const event of consumeDurable(this.opts.js, this.name, signal)) {
+        const events = consumeDurable(this.opts.js, this.name, signal, (info) =>
+          log.error('malformed event terminated', info),
+        );
+        for await (const event of events) {
           backoff = 0;
           await this.handle(event, log);
           if (signal.aborted) break;

@@ -7,7 +7,7 @@ import {
   ensureDurableConsumer,
   jetstreamManager,
 } from '@weltgewebe/events/jetstream';
-import { createLogger } from '@weltgewebe/infra/kit';
+import { createLogger } from '@weltgewebe/kit';
 import { cellToBoundary } from 'h3-js';
 import { cellsOf } from '../geo/h3-cells.ts';
 import { type CoreHarness, startCoreHarness } from '../testing/core-harness.ts';
@@ -86,7 +86,10 @@ describe('hex-rollup', () => {
     // transaction of the 11th (rolled back).
     const crash = new AbortController();
     let committed = 0;
-    for await (const event of consumeDurable(h.js, durable, crash.signal)) {
+    const malformed = (info: { subject: string }) => {
+      throw new Error(`malformed event on ${info.subject}`);
+    };
+    for await (const event of consumeDurable(h.js, durable, crash.signal, malformed)) {
       if (!handler.types.includes(event.envelope.type)) continue;
       if (committed < 10) {
         expect(await processEnvelope(h.sql, handler, event.envelope)).toBe('processed');

@@ -2,7 +2,7 @@
 // health, readiness and metrics on WORKERS_PORT; stops cleanly on SIGINT/SIGTERM.
 import { createPool } from '@weltgewebe/db/client';
 import { connectNats, ensureStream, jetstream } from '@weltgewebe/events/jetstream';
-import { createLogger, createServiceMetrics, serviceEndpoints } from '@weltgewebe/infra/kit';
+import { createLogger, createServiceMetrics, serviceEndpoints } from '@weltgewebe/kit';
 import { CORE_VERSION, loadCoreEnv } from '../env.ts';
 import { rebuildRollups } from './hex-rollup.ts';
 import { startWorkers } from './workers.ts';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { AddressInfo } from 'node:net';
 import { STREAM_NAME } from '@weltgewebe/events/contracts';
 import { jetstreamManager } from '@weltgewebe/events/jetstream';
-import { createLogger } from '@weltgewebe/infra/kit';
+import { createLogger } from '@weltgewebe/kit';
 import { SMTPServer } from 'smtp-server';
 import { writeEvent } from '../outbox/write-event.ts';
 import { type CoreHarness, startCoreHarness } from '../testing/core-harness.ts';

@@ -4,7 +4,7 @@
 // adds a second notification.
 import type { Sql } from '@weltgewebe/db/client';
 import type { EventData, EventEnvelope } from '@weltgewebe/events/contracts';
-import type { Logger } from '@weltgewebe/infra/kit';
+import type { Logger } from '@weltgewebe/kit';
 import nodemailer from 'nodemailer';
 import type { Tx } from '../outbox/write-event.ts';
 import type { EventHandler } from './event-worker.ts';

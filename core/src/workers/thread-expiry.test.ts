@@ -2,7 +2,7 @@
 // sweepers at once), thread.expired reaches the stream once per thread, and an expired
 // thread is never renewed: spinning again starts a new one.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { createLogger } from '@weltgewebe/infra/kit';
+import { createLogger } from '@weltgewebe/kit';
 import { cellsOf } from '../geo/h3-cells.ts';
 import { type CoreHarness, startCoreHarness } from '../testing/core-harness.ts';
 import { spinThread } from '../threads/spin.ts';

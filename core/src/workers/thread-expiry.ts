@@ -4,7 +4,7 @@
 // expiring (or announcing) a thread twice.
 import type { Sql } from '@weltgewebe/db/client';
 import type { PublicPoint } from '@weltgewebe/events/contracts';
-import type { Logger } from '@weltgewebe/infra/kit';
+import type { Logger } from '@weltgewebe/kit';
 import { writeEvent } from '../outbox/write-event.ts';
 import type { ThreadKind } from '../threads/spin.ts';
 

@@ -7,7 +7,7 @@ import {
   jetstreamManager,
   type NatsConnection,
 } from '@weltgewebe/events/jetstream';
-import type { Logger, ServiceMetrics } from '@weltgewebe/infra/kit';
+import type { Logger, ServiceMetrics } from '@weltgewebe/kit';
 import { EventWorker } from './event-worker.ts';
 import { hexRollupHandler } from './hex-rollup.ts';
 import { NotificationMailer, notifierHandler } from './notifier.ts';

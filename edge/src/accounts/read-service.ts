@@ -1,7 +1,7 @@
 // Public Garnrolle reads straight from PostgreSQL with the read-only role.
 import type { Sql } from '@weltgewebe/db/client';
 import { type PublicAccount, type PublicAccountRow, toPublicAccount } from '@weltgewebe/db/dto';
-import { ApiError } from '@weltgewebe/infra/kit';
+import { ApiError } from '@weltgewebe/kit';
 
 export async function accountById(sql: Sql, id: string): Promise<PublicAccount> {
   const [row] = await sql<PublicAccountRow[]>`

@@ -5,8 +5,8 @@
 // by edge and core without a restart.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createPool, type Sql } from '@weltgewebe/db/client';
-import { createLogger, createServiceMetrics } from '@weltgewebe/infra/kit';
 import { startTokenAttacks, type TokenAttackSetup } from '@weltgewebe/infra/testing';
+import { createLogger, createServiceMetrics } from '@weltgewebe/kit';
 import { type CoreHarness, startCoreHarness } from '../../../core/src/testing/core-harness.ts';
 import { createEdge, type Edge } from '../app.ts';
 import { createCoreClient } from '../core-client.ts';

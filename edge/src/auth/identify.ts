@@ -6,7 +6,7 @@ import {
   bearerToken,
   type JwtVerifier,
   TokenRejected,
-} from '@weltgewebe/infra/kit';
+} from '@weltgewebe/kit';
 
 export const ACCESS_COOKIE = 'wg_at';
 

@@ -3,8 +3,13 @@
 // no location; their node's point is read from PostgreSQL (and remembered briefly).
 import type { Sql } from '@weltgewebe/db/client';
 import type { EventEnvelope } from '@weltgewebe/events/contracts';
-import { consumeFromNow, jetstream, type NatsConnection } from '@weltgewebe/events/jetstream';
-import type { Logger } from '@weltgewebe/infra/kit';
+import {
+  consumeFromNow,
+  jetstream,
+  type NatsConnection,
+  type OnMalformed,
+} from '@weltgewebe/events/jetstream';
+import type { Logger } from '@weltgewebe/kit';
 import type { LiveHub } from './live-hub.ts';
 import type { LiveChange, Point } from './model.ts';
 
@@ -150,7 +155,13 @@ export function startLiveFeed(nc: NatsConnection, hub: LiveHub, sql: Sql, log: L
   const run = async () => {
     while (!abort.signal.aborted) {
       try {
-        for await (const event of consumeFromNow(jetstream(nc), [LIVE_SUBJECT], abort.signal)) {
+        const malformed: OnMalformed = (info) => log.error('malformed event skipped', info);
+        for await (const event of consumeFromNow(
+          jetstream(nc),
+          [LIVE_SUBJECT],
+          abort.signal,
+          malformed,
+        )) {
           if (hub.size === 0) {
             if (event.type.startsWith('node.')) nodes.forget(event.aggregateId);
             continue;

@@ -1,7 +1,7 @@
 // Node reads straight from PostgreSQL with the read-only role.
 import type { Sql } from '@weltgewebe/db/client';
 import { type NodeListRow, type NodeRow, toNodeDTO, toNodeListItem } from '@weltgewebe/db/dto';
-import { ApiError } from '@weltgewebe/infra/kit';
+import { ApiError } from '@weltgewebe/kit';
 import type { InBBoxInput, NodeDetail } from './model.ts';
 
 /** Live nodes in a box (a west > east box crosses the antimeridian), keyset-paginated. */

@@ -2,8 +2,8 @@
 // NATS and OIDC. Extra edge instances share the database, like instances behind Caddy.
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { createPool } from '@weltgewebe/db/client';
-import { createJwtVerifier, createLogger, createServiceMetrics } from '@weltgewebe/infra/kit';
 import { testOidc } from '@weltgewebe/infra/testing';
+import { createJwtVerifier, createLogger, createServiceMetrics } from '@weltgewebe/kit';
 import { type CoreHarness, startCoreHarness } from '../../../core/src/testing/core-harness.ts';
 import { createEdge } from '../app.ts';
 import { createCoreClient } from '../core-client.ts';

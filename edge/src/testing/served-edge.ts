@@ -3,8 +3,8 @@
 // database and NATS, like a second instance behind Caddy.
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { createPool } from '@weltgewebe/db/client';
-import { createJwtVerifier, createLogger, createServiceMetrics } from '@weltgewebe/infra/kit';
 import { testOidc } from '@weltgewebe/infra/testing';
+import { createJwtVerifier, createLogger, createServiceMetrics } from '@weltgewebe/kit';
 import { EventSource } from 'eventsource';
 import type { CoreHarness } from '../../../core/src/testing/core-harness.ts';
 import { createEdge } from '../app.ts';

@@ -1,6 +1,6 @@
 // This instance's own NATS consumer: every change event drops the tiles it touches here.
 import { consumeFromNow, jetstream, type NatsConnection } from '@weltgewebe/events/jetstream';
-import type { Logger } from '@weltgewebe/infra/kit';
+import type { Logger } from '@weltgewebe/kit';
 import { INVALIDATING_SUBJECTS, type TileInvalidator } from './invalidation.ts';
 import type { TileCache } from './tile-cache.ts';
 
@@ -17,6 +17,7 @@ export function startInvalidationConsumer(
           jetstream(nc),
           INVALIDATING_SUBJECTS,
           abort.signal,
+          (info) => log.error('malformed event skipped', info),
         )) {
           try {
             const dropped = await tiles.invalidator.handle(event);

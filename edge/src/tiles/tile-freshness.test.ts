@@ -3,8 +3,8 @@
 // before and must show the change on its own: detail zooms right after the event, rollup zooms
 // once the real hex-rollup worker has counted it. One test per event kind; polls, never timings.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { createLogger } from '@weltgewebe/infra/kit';
 import { accessTokenFor } from '@weltgewebe/infra/testing';
+import { createLogger } from '@weltgewebe/kit';
 import { latLngToCell } from 'h3-js';
 import { purgeStream } from '../../../core/src/workers/worker-testing.ts';
 import { type RunningWorkers, startWorkers } from '../../../core/src/workers/workers.ts';

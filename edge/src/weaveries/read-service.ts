@@ -1,6 +1,6 @@
 // Weavery reads straight from PostgreSQL with the read-only role.
 import type { Sql } from '@weltgewebe/db/client';
-import { ApiError } from '@weltgewebe/infra/kit';
+import { ApiError } from '@weltgewebe/kit';
 import type { WeaveryRefInput, WeaveryView } from './model.ts';
 
 interface Row {

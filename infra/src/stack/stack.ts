@@ -3,10 +3,10 @@
 // run it on free ports in a throw-away data directory. Same commands as production.
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadBasemap } from '../../../db/src/basemap/load-basemap.ts';
-import { loadGazetteer } from '../../../db/src/gazetteer/load.ts';
-import { migrate } from '../../../db/src/migrate.ts';
-import { seedDemo } from '../../../db/src/seed/demo.ts';
+import { loadBasemap } from '@weltgewebe/db/basemap';
+import { loadGazetteer } from '@weltgewebe/db/gazetteer';
+import { migrate } from '@weltgewebe/db/migrate';
+import { seedDemo } from '@weltgewebe/db/seed';
 import { waitForHttp } from '../services/free-port.ts';
 import { startNats } from '../services/nats.ts';
 import { startPostgres } from '../services/postgres.ts';

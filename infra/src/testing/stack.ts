@@ -3,8 +3,8 @@
 // migrated template.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { migrate } from '@weltgewebe/db/migrate';
 import postgres from 'postgres';
-import { migrate } from '../../../db/src/migrate.ts';
 import { type NatsHandle, startNats } from '../services/nats.ts';
 import { type PostgresHandle, startPostgres, stopPostgresSync } from '../services/postgres.ts';
 

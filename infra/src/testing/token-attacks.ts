@@ -1,7 +1,7 @@
 // The common ground of the token-attack tests (verifier, core, edge): the dev provider behind
 // its JWKS-counting proxy, its signing key, the attack tokens, verifiers for it, real logins
 // and tokens under made-up kids.
-import { createJwtVerifier, type JwtVerifier, type JwtVerifierOptions } from '../kit/jwt.ts';
+import { createJwtVerifier, type JwtVerifier, type JwtVerifierOptions } from '@weltgewebe/kit';
 import { DEMO_PASSWORD } from '../oidc/provider.ts';
 import { TEST_CLIENT } from './auth.ts';
 import { loginWithCodeFlow, type OidcTokens } from './oidc-login.ts';

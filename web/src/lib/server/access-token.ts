@@ -1,9 +1,10 @@
 // Verifies the access token cookie against the issuer's JWKS and turns its claims into a user.
+
+import { highestRole, rolesAt } from '@weltgewebe/kit/roles';
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
-import { highestRole, type SessionUser } from '$lib/user';
+import type { SessionUser } from '$lib/user';
 import { env } from './env';
 import { oidcConfig } from './oidc';
-import { rolesFromClaims } from './role-claims';
 
 type KeySet = ReturnType<typeof createRemoteJWKSet>;
 let keys: { jwks: KeySet; issuer: string } | null = null;
@@ -58,7 +59,7 @@ export async function verifyAccessToken(token: string): Promise<VerifiedAccessTo
   }
   const { payload } = verified;
   if (!payload.sub) throw new errors.JWTClaimValidationFailed('missing sub', payload, 'sub');
-  const roles = rolesFromClaims(payload, env.ROLE_CLAIM_PATH);
+  const roles = rolesAt(payload, env.ROLE_CLAIM_PATH);
   return {
     user: {
       sub: payload.sub,

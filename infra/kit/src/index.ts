@@ -1,6 +1,7 @@
-// Runtime kit every Weltgewebe service shares: logs, metrics, service endpoints, JWT checks.
+// Runtime kit every Weltgewebe service shares: logs, metrics, service endpoints, JWT and role checks.
 export * from './api-error.ts';
 export * from './jwt.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
+export * from './roles.ts';
 export * from './service-endpoints.ts';

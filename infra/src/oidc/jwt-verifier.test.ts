@@ -2,15 +2,9 @@
 // fetches): real tokens pass, every forged one is refused, key rotation is picked up without
 // a restart, and made-up kids cannot make it hammer the provider's JWKS.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { createJwtVerifier, KeysUnavailable, TokenRejected } from '@weltgewebe/kit';
 import { startTokenAttacks, type TokenAttackSetup } from '../testing/token-attacks.ts';
 import { keycloakClaims, signToken } from '../testing/token-forge.ts';
-import {
-  claimAt,
-  createJwtVerifier,
-  KeysUnavailable,
-  rolesFromClaim,
-  TokenRejected,
-} from './jwt.ts';
 
 let forge: TokenAttackSetup;
 
@@ -171,38 +165,5 @@ describe('keys past their age', () => {
     expect(await outcome(verifier.verify(token))).toBe('accepted');
     await Bun.sleep(50);
     expect(forge.provider.jwksFetches() - fetchesBefore).toBe(1);
-  });
-});
-
-describe('role claims', () => {
-  test('Keycloak: realm_access.roles, highest role wins', () => {
-    const payload = { realm_access: { roles: ['offline_access', 'reader', 'weaver'] } };
-    expect(rolesFromClaim(claimAt(payload, 'realm_access.roles'))).toEqual(['reader', 'weaver']);
-  });
-
-  test('Zitadel: an object keyed by role under the URN claim (a key with colons, no dots)', () => {
-    const payload = {
-      'urn:zitadel:iam:org:project:roles': { admin: { '2871': 'weltgewebe.example.org' } },
-    };
-    expect(rolesFromClaim(claimAt(payload, 'urn:zitadel:iam:org:project:roles'))).toEqual([
-      'admin',
-    ]);
-  });
-
-  test('a dotted key is read whole before it is read as a path', () => {
-    expect(claimAt({ 'a.b': 1, a: { b: 2 } }, 'a.b')).toBe(1);
-    expect(claimAt({ a: { b: 2 } }, 'a.b')).toBe(2);
-  });
-
-  test('no role claim, or one of the wrong shape, means reader', () => {
-    expect(rolesFromClaim(undefined)).toEqual(['reader']);
-    expect(rolesFromClaim('admin')).toEqual(['reader']);
-    expect(rolesFromClaim([1, 2])).toEqual(['reader']);
-  });
-
-  test('inherited object properties are never read as claims', () => {
-    expect(claimAt({}, 'constructor')).toBeUndefined();
-    expect(claimAt({ realm_access: {} }, 'realm_access.constructor')).toBeUndefined();
-    expect(rolesFromClaim(claimAt({}, '__proto__'))).toEqual(['reader']);
   });
 });

@@ -2,7 +2,6 @@
 // field errors, public details and the request id — and never anything internal.
 import { TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
-import type { Logger } from './logger.ts';
 
 export type TrpcCode = ConstructorParameters<typeof TRPCError>[0]['code'];
 
@@ -42,13 +41,14 @@ interface FormatterInput {
   shape: { code: number; message: string; data: { code: TrpcCode; httpStatus: number } };
   error: TRPCError;
   requestId: string | null;
-  log?: Logger;
 }
 
-export function formatApiError({ shape, error, requestId, log }: FormatterInput) {
+/**
+ * Shapes an error for the client. It does not log: the transport's onError hears every
+ * internal error once, with the procedure path.
+ */
+export function formatApiError({ shape, error, requestId }: FormatterInput) {
   const internal = error.code === 'INTERNAL_SERVER_ERROR';
-  if (internal)
-    log?.error('internal error', { request_id: requestId, error: error.cause ?? error });
   let domainCode: string = error.code;
   let fieldErrors: Record<string, string[]> | undefined;
   let details: Record<string, unknown> | undefined;

@@ -7,9 +7,7 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from 'jose';
-
-export type Role = 'reader' | 'weaver' | 'admin';
-const ROLE_ORDER: Role[] = ['reader', 'weaver', 'admin'];
+import { highestRole, type Role, rolesAt } from './roles.ts';
 
 export interface AuthIdentity {
   subject: string;
@@ -52,37 +50,6 @@ export class KeysUnavailable extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
-}
-
-/** Reads a claim by dot path; a key containing dots (Zitadel's URN) is tried whole first. */
-export function claimAt(payload: Record<string, unknown>, path: string): unknown {
-  if (Object.hasOwn(payload, path)) return payload[path];
-  let current: unknown = payload;
-  for (const part of path.split('.')) {
-    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, part))
-      return undefined;
-    current = (current as Record<string, unknown>)[part];
-  }
-  return current;
-}
-
-export function rolesFromClaim(value: unknown): Role[] {
-  // Keycloak: ["reader", ...]; Zitadel: { "reader": { "<orgId>": "<domain>" }, ... }.
-  const names = Array.isArray(value)
-    ? value.filter((v): v is string => typeof v === 'string')
-    : value && typeof value === 'object'
-      ? Object.keys(value)
-      : [];
-  const roles = ROLE_ORDER.filter((r) => names.includes(r));
-  return roles.length ? roles : ['reader'];
-}
-
-export function highestRole(roles: Role[]): Role {
-  return [...roles].sort((a, b) => ROLE_ORDER.indexOf(b) - ROLE_ORDER.indexOf(a))[0] ?? 'reader';
-}
-
-export function roleAtLeast(role: Role, needed: Role): boolean {
-  return ROLE_ORDER.indexOf(role) >= ROLE_ORDER.indexOf(needed);
 }
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -243,9 +210,7 @@ export function createJwtVerifier(options: JwtVerifierOptions) {
         throw new TokenRejected('issued in the future');
       if (typeof payload.typ === 'string' && !ACCESS_TOKEN_TYP.test(payload.typ))
         throw new TokenRejected('not an access token');
-      const roles = rolesFromClaim(
-        claimAt(payload as Record<string, unknown>, options.roleClaimPath),
-      );
+      const roles = rolesAt(payload as Record<string, unknown>, options.roleClaimPath);
       const name =
         (typeof payload.name === 'string' && payload.name) ||
         (typeof payload.preferred_username === 'string' && payload.preferred_username) ||
