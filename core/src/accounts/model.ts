@@ -1,4 +1,4 @@
-// Garnrolle inputs (domain.md privacy rules) and the DTOs: the public view everyone may
+// Garnrolle inputs (core/README.md privacy rules) and the DTOs: the public view everyone may
 // see (its privacy rule shared with the edge in @weltgewebe/db/dto), and the owner's view
 // that alone carries the private location.
 import {

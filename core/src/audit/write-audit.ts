@@ -1,4 +1,4 @@
-// One row of the audit trail (domain.md: actor, time, what changed), written in the
+// One row of the audit trail (core/README.md: actor, time, what changed), written in the
 // transaction of the change it records.
 import type { Tx } from '../outbox/write-event.ts';
 

@@ -1,4 +1,4 @@
-// Message inputs (domain.md: 1–4,000 chars, a client-chosen idempotency key). The DTO and
+// Message inputs (core/README.md: 1–4,000 chars, a client-chosen idempotency key). The DTO and
 // its row mapping are shared with the edge (@weltgewebe/db/dto).
 import { z } from 'zod';
 

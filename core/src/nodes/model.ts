@@ -1,4 +1,4 @@
-// Node input schemas (domain.md limits) and the DTOs only commands return; the node DTO
+// Node input schemas (core/README.md limits) and the DTOs only commands return; the node DTO
 // itself and its row mapping are shared with the edge (@weltgewebe/db/dto).
 import type { NodeDTO } from '@weltgewebe/db/dto';
 import { NODE_KINDS, TOPICS } from '@weltgewebe/db/schema';

@@ -1,4 +1,4 @@
-// Node commands: the rules of domain.md for creating, editing, removing and hiding Knoten.
+// Node commands: the rules of core/README.md for creating, editing, removing and hiding Knoten.
 import { type NodeDTO, type NodeRow, toNodeDTO } from '@weltgewebe/db/dto';
 import { MAX_LIVE_NODES_PER_ACCOUNT } from '@weltgewebe/db/schema';
 import { type AuthIdentity, roleAtLeast } from '@weltgewebe/kit';
@@ -130,7 +130,7 @@ async function lockNode(tx: Tx, id: string): Promise<LockedRow> {
   return row;
 }
 
-/** domain.md: its creator, weaver+ for nodes of others, admin always. */
+/** core/README.md: its creator, weaver+ for nodes of others, admin always. */
 function assertMayEdit(
   row: LockedRow,
   account: AccountRef,
@@ -400,7 +400,7 @@ export async function hideNode(
       requestId,
       at: now,
     });
-    // No event of its own in domain.md: an update whose `changed` says `hidden` lets every
+    // No event of its own in core/README.md: an update whose `changed` says `hidden` lets every
     // consumer (tile caches, rollups) re-read the node at its place.
     const data = nodeEventData(node);
     await writeEvent(

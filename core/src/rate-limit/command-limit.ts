@@ -1,4 +1,4 @@
-// Per-account command limit (domain.md: 60 commands a minute): a fixed window per subject
+// Per-account command limit (core/README.md: 60 commands a minute): a fixed window per subject
 // in PostgreSQL, so every core instance counts against the same number.
 import type { Sql } from '@weltgewebe/db/client';
 import { DomainError } from '../errors.ts';

@@ -1,10 +1,10 @@
-// Weavery input schemas (GeoJSON areas with domain.md limits), the WeaveryDTO and the stats DTO.
+// Weavery input schemas (GeoJSON areas with core/README.md limits), the WeaveryDTO and the stats DTO.
 import { z } from 'zod';
 
 export const MAX_WEAVERY_VERTICES = 10_000;
 /** A local community, not a country: also keeps the H3 cover at a few ten thousand cells. */
 export const MAX_WEAVERY_AREA_KM2 = 100_000;
-/** Aggregates never show an account count below this (domain.md, k ≥ 5). */
+/** Aggregates never show an account count below this (core/README.md, k ≥ 5). */
 export const K_ANONYMITY = 5;
 
 const position = z.tuple([

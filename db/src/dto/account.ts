@@ -1,5 +1,5 @@
 // The public view of a Garnrolle and the one mapping that applies the privacy rule to it
-// (domain.md: a missing or invalid public point shows as not_on_map), for core and edge.
+// (core/README.md: a missing or invalid public point shows as not_on_map), for core and edge.
 // Pure: no connection.
 import type { MAP_STATES } from '../schema/tables.ts';
 

@@ -9,7 +9,7 @@ import { type CachedTile, TileCache } from './tile-cache.ts';
 import { filtersFor, filtersKey, parseTileFilters, type TileFilters } from './tile-filters.ts';
 import { parseTile, type TileCoord } from './tile-math.ts';
 
-/** No tile may be larger than this (architecture.md); sources are built to stay below. */
+/** No tile may be larger than this (README.md, Vector tiles); sources are built to stay below. */
 export const MAX_TILE_BYTES = 500 * 1024;
 
 export interface TileServiceOptions {

@@ -1,6 +1,6 @@
 // `accounts`: Garnrollen at their public point only (the private location is in a table the
 // edge role cannot read). Up to z8 one cluster per H3 rollup cell; a count below 5 is shown
-// as '<5' only (domain.md k-anonymity), and so are dense detail tiles drawn as grid clusters.
+// as '<5' only (core/README.md, Garnrolle and privacy), and so are dense detail tiles drawn as grid clusters.
 import type { Sql } from '@weltgewebe/db/client';
 import { NO_FILTERS } from '../tile-filters.ts';
 import type { TileCoord } from '../tile-math.ts';

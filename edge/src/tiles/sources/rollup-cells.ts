@@ -119,5 +119,5 @@ export function rollupCellsSql(
      GROUP BY 1`;
 }
 
-/** Aggregates never show fewer than 5 accounts (domain.md): the number, or '<5'. */
+/** Aggregates never show fewer than 5 accounts (core/README.md): the number, or '<5'. */
 export const K_ANONYMITY = 5;

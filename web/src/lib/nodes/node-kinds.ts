@@ -1,4 +1,4 @@
-// The kinds and topics of Knoten, their limits (domain.md) and map colours; names come from
+// The kinds and topics of Knoten, their limits (core/README.md) and map colours; names come from
 // the i18n dictionaries (kind.* and topic.*).
 import { t } from '$lib/i18n/i18n.svelte';
 
