@@ -1,7 +1,12 @@
 // Workers process (`bun core/src/workers/main.ts`): hex-rollup, thread-expiry and notifier;
 // health, readiness and metrics on WORKERS_PORT; stops cleanly on SIGINT/SIGTERM.
 import { createPool } from '@weltgewebe/db/client';
-import { connectNats, ensureStream, jetstream } from '@weltgewebe/events/jetstream';
+import {
+  connectNats,
+  DEFAULT_STREAM,
+  ensureStreamPatiently,
+  jetstream,
+} from '@weltgewebe/events/jetstream';
 import { createLogger, createServiceMetrics, serviceEndpoints } from '@weltgewebe/kit';
 import { CORE_VERSION, loadCoreEnv } from '../env.ts';
 import { rebuildRollups } from './hex-rollup.ts';
@@ -11,7 +16,11 @@ const env = loadCoreEnv();
 const log = createLogger('workers', { level: env.LOG_LEVEL });
 const sql = createPool(env.CORE_DATABASE_URL, { applicationName: 'workers', max: 5 });
 const nc = await connectNats(env.NATS_URL, 'weltgewebe-workers');
-await ensureStream(nc);
+await ensureStreamPatiently(
+  nc,
+  { ...DEFAULT_STREAM, replicas: env.NATS_STREAM_REPLICAS },
+  (error) => log.warn('stream not ready, retrying', { error: String(error) }),
+);
 const metrics = createServiceMetrics('workers');
 // Rollups that were never built (first start on a database with nodes, or after a seed that
 // wrote no events) are built once from the tables; after that, events keep them.
