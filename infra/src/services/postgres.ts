@@ -34,19 +34,19 @@ const SUPERUSER = 'weltgewebe_owner';
 const OS_USER = 'postgres';
 
 /** As root, PostgreSQL refuses to run; use the `postgres` system user the package created. */
-function asPgUser(argv: string[]): string[] {
+export function asPgUser(argv: string[]): string[] {
   if (process.getuid?.() !== 0) return argv;
   return ['runuser', '-u', OS_USER, '--', ...argv];
 }
 
-function chownTree(path: string, uid: number, gid: number) {
+export function chownTree(path: string, uid: number, gid: number) {
   chownSync(path, uid, gid);
   if (statSync(path).isDirectory()) {
     for (const entry of readdirSync(path)) chownTree(join(path, entry), uid, gid);
   }
 }
 
-function pgUserIds(): { uid: number; gid: number } | null {
+export function pgUserIds(): { uid: number; gid: number } | null {
   if (process.getuid?.() !== 0) return null;
   const out = Bun.spawnSync(['id', '-u', OS_USER]).stdout.toString().trim();
   const gid = Bun.spawnSync(['id', '-g', OS_USER]).stdout.toString().trim();
