@@ -17,13 +17,20 @@ import type { CoreClientFactory } from './core-client.ts';
 import { EDGE_VERSION } from './env.ts';
 import { LiveHub } from './live/live-hub.ts';
 import { createRequestGuard, type ProtectionOptions } from './protection/request-guard.ts';
+import { callerMinLsn, formatLsn, lsnCookie } from './replica/lsn.ts';
+import { ReadRouting } from './replica/read-routing.ts';
 import { edgeRouter } from './router.ts';
 import { tilesTouchedBy } from './tiles/tile-math.ts';
 import { createTileService } from './tiles/tile-service.ts';
 import type { EdgeContext, EdgeServices } from './trpc.ts';
 
 export interface EdgeDeps {
+  /** The primary (edge role). */
   sql: Sql;
+  /** A streaming replica (edge role) that answers reads once it holds what they must see. */
+  replica?: Sql | null;
+  /** Longest a read waits for the replica to reach the caller's last write. */
+  replicaWaitMs?: number;
   core: CoreClientFactory;
   verifier: JwtVerifier;
   log: Logger;
@@ -50,8 +57,26 @@ export function createEdge(deps: EdgeDeps) {
     'weltgewebe_tile_cache_misses_total',
     'Tile cache misses',
   );
+  const readsTotal = deps.metrics.counter(
+    'weltgewebe_edge_reads_total',
+    'Reads by the database that answered them',
+    ['pool'],
+  );
+  const replicaUp = deps.metrics.gauge(
+    'weltgewebe_edge_replica_up',
+    '1 while the read replica answers, 0 while reads fall back to the primary',
+  );
+  const reads = new ReadRouting({
+    primary: deps.sql,
+    replica: deps.replica ?? null,
+    ...(deps.replicaWaitMs !== undefined ? { maxWaitMs: deps.replicaWaitMs } : {}),
+    log: deps.log,
+    onRead: (pool) => readsTotal.inc({ pool }),
+    onReplicaState: (up) => replicaUp.set(up ? 1 : 0),
+  });
   const tiles = createTileService({
     sql: deps.sql,
+    reads,
     cacheBytes: deps.tileCacheBytes,
     privateTiles: deps.authRequiredForRead,
     onRender: (sources, s) => tileRenderSeconds.observe({ sources }, s),
@@ -62,6 +87,7 @@ export function createEdge(deps: EdgeDeps) {
   const guard = createRequestGuard(deps.protection);
   const services: EdgeServices = {
     sql: deps.sql,
+    reads,
     core: deps.core,
     log: deps.log,
     authRequiredForRead: deps.authRequiredForRead,
@@ -95,6 +121,11 @@ export function createEdge(deps: EdgeDeps) {
       );
     }
     const log = deps.log.child({ request_id: requestId });
+    const minLsn = callerMinLsn(request.headers);
+    const commit = { lsn: null as bigint | null };
+    const secure =
+      new URL(request.url).protocol === 'https:' ||
+      request.headers.get('x-forwarded-proto') === 'https';
     return fetchRequestHandler({
       endpoint: '/trpc',
       req: request,
@@ -107,6 +138,8 @@ export function createEdge(deps: EdgeDeps) {
           traceparent: request.headers.get('traceparent'),
           services,
           log,
+          minLsn,
+          commit,
         };
       },
       onError: ({ error, path }) => {
@@ -115,13 +148,20 @@ export function createEdge(deps: EdgeDeps) {
       },
       // A command over the core's per-account limit: HTTP 429 (tRPC's own status) plus
       // the Retry-After the core put into the error's details.
+      // A command's answer names its commit's WAL position; with a replica the caller keeps
+      // it (cookie) so their next reads, on any edge behind Caddy, are not older than it.
       responseMeta: ({ errors }) => {
+        const headers = new Headers();
         const seconds = errors
           .map((e) => (e instanceof ApiError ? e.details?.retryAfterSeconds : undefined))
           .find((s): s is number => typeof s === 'number' && s > 0);
-        return seconds
-          ? { headers: new Headers({ 'retry-after': String(Math.ceil(seconds)) }) }
-          : {};
+        if (seconds) headers.set('retry-after', String(Math.ceil(seconds)));
+        if (commit.lsn !== null) {
+          const newest = minLsn !== null && minLsn > commit.lsn ? minLsn : commit.lsn;
+          headers.set('x-commit-lsn', formatLsn(commit.lsn));
+          if (reads.hasReplica) headers.append('set-cookie', lsnCookie(newest, secure));
+        }
+        return { headers };
       },
     });
   };
@@ -167,7 +207,14 @@ export function createEdge(deps: EdgeDeps) {
       const denied = await tilesAllowed(request, requestId);
       if (denied) return denied;
       const hitsBefore = tiles.cache.hits;
-      const response = await tiles.handle(request, params.sources, params.z, params.x, params.file);
+      const response = await tiles.handle(
+        request,
+        params.sources,
+        params.z,
+        params.x,
+        params.file,
+        callerMinLsn(request.headers),
+      );
       if (response.status < 400) (tiles.cache.hits > hitsBefore ? cacheHits : cacheMisses).inc();
       return response;
     })
@@ -227,7 +274,7 @@ export function createEdge(deps: EdgeDeps) {
     return response;
   };
 
-  return { app, handle, tiles, live };
+  return { app, handle, tiles, live, reads };
 }
 
 export type Edge = ReturnType<typeof createEdge>;

@@ -2,6 +2,7 @@
 // errors, TileJSON 3.0.0 and the catalog.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Sql } from '@weltgewebe/db/client';
+import type { ReadRouting } from '../replica/read-routing.ts';
 import { TileInvalidator, threadEndsFrom } from './invalidation.ts';
 import { EMPTY_LAYER, inZoomRange } from './sources/tile-source.ts';
 import { TILE_SOURCES, type TileSource } from './sources.ts';
@@ -13,7 +14,10 @@ import { parseTile, type TileCoord } from './tile-math.ts';
 export const MAX_TILE_BYTES = 500 * 1024;
 
 export interface TileServiceOptions {
+  /** The primary (invalidation lookups, the catalog; renders too when there is no `reads`). */
   sql: Sql;
+  /** Primary or replica for each render (read-routing.ts explains which). */
+  reads?: ReadRouting;
   cacheBytes: number;
   /** With AUTH_REQUIRED_FOR_READ tiles must not sit in shared caches. */
   privateTiles?: boolean;
@@ -54,23 +58,37 @@ export function createTileService(opts: TileServiceOptions) {
   const cache = new TileCache(opts.cacheBytes);
   const invalidator = new TileInvalidator(cache, threadEndsFrom(opts.sql), opts.settleDelaysMs);
   /** Renders waiting on the same key share one query. */
-  const inflight = new Map<string, { generation: number; promise: Promise<CachedTile> }>();
+  const inflight = new Map<
+    string,
+    { generation: number; atLeast: bigint; promise: Promise<CachedTile> }
+  >();
   const cacheControl = `${opts.privateTiles ? 'private' : 'public'}, max-age=5, stale-while-revalidate=60`;
 
   const render = async (
     sources: TileSource[],
     tile: TileCoord,
     filters: TileFilters,
+    atLeast: bigint | null,
   ): Promise<CachedTile> => {
     const started = performance.now();
     const names = sources.map((s) => s.name).join(',');
-    const parts = await Promise.all(
-      sources.map((s) =>
-        inZoomRange(s, tile.z)
-          ? s.render(opts.sql, tile, filtersFor(filters, s.filters))
-          : EMPTY_LAYER,
-      ),
-    );
+    const { sql, lsn } = opts.reads
+      ? await opts.reads.forCache(atLeast)
+      : { sql: opts.sql, lsn: 0n };
+    const renderOn = (db: Sql) =>
+      Promise.all(
+        sources.map((s) =>
+          inZoomRange(s, tile.z) ? s.render(db, tile, filtersFor(filters, s.filters)) : EMPTY_LAYER,
+        ),
+      );
+    let parts: Awaited<ReturnType<typeof renderOn>>;
+    try {
+      parts = await renderOn(sql);
+    } catch (error) {
+      // The replica went away mid-render: the primary holds at least as much.
+      if (!opts.reads?.retryOnPrimary(sql, error)) throw error;
+      parts = await renderOn(opts.reads.primary);
+    }
     // MVT layers concatenate: one tile with one layer per source.
     const raw = Buffer.concat(parts.map((p) => Buffer.from(p.mvt)));
     opts.onRender?.(names, (performance.now() - started) / 1000);
@@ -83,6 +101,7 @@ export function createTileService(opts: TileServiceOptions) {
       etag,
       sources: sources.map((s) => s.name),
       createdAt: Date.now(),
+      lsn,
       ...(Number.isFinite(staleAt) ? { staleAt } : {}),
     };
   };
@@ -93,6 +112,8 @@ export function createTileService(opts: TileServiceOptions) {
     z: string,
     x: string,
     file: string,
+    /** The caller's last write (read-your-writes): a cached tile older than it is not served. */
+    callerLsn: bigint | null = null,
   ) => {
     const match = /^(\d+)\.(mvt|pbf)$/.exec(file);
     const tile = match ? parseTile(z, x, match[1]!) : null;
@@ -118,14 +139,18 @@ export function createTileService(opts: TileServiceOptions) {
       tile.y,
       `public;${filtersKey(filters.filters)}`,
     );
+    const atLeast = opts.reads ? await opts.reads.cacheMinLsn(callerLsn) : null;
     let entry = cache.get(key);
+    if (entry && atLeast !== null && (entry.lsn ?? 0n) < atLeast) entry = undefined;
     if (!entry) {
       let pending = inflight.get(key);
       // A render that started before a change to this tile must not be shared after it.
       if (pending && cache.touchedSince(pending.generation, names, tile)) pending = undefined;
+      // Nor one that may not hold the caller's own write.
+      if (pending && atLeast !== null && pending.atLeast < atLeast) pending = undefined;
       if (!pending) {
         const generation = cache.beginRender();
-        const promise = render(sources, tile, filters.filters)
+        const promise = render(sources, tile, filters.filters, atLeast)
           .then((rendered) => {
             // Stored once, by the render itself, unless a change overlapped it.
             cache.set(key, tile, rendered, generation);
@@ -135,7 +160,7 @@ export function createTileService(opts: TileServiceOptions) {
             if (inflight.get(key)?.promise === promise) inflight.delete(key);
             cache.endRender(generation);
           });
-        pending = { generation, promise };
+        pending = { generation, atLeast: atLeast ?? 0n, promise };
         inflight.set(key, pending);
       }
       try {
