@@ -119,7 +119,7 @@ describe('Prometheus and Grafana', () => {
     expect(rules.exitCode).toBe(0);
   });
 
-  test('alerts cover a service going down, 5xx rate and a stuck outbox', () => {
+  test('alerts cover a service going down, 5xx rate, a stuck outbox and a replica away', () => {
     const alerts = parse(readText('infra/observability/alerts.yml')) as {
       groups: { rules: { alert: string; expr: string }[] }[];
     };
@@ -127,6 +127,8 @@ describe('Prometheus and Grafana', () => {
     expect(byName.get('ServiceDown')).toContain('up{');
     expect(byName.get('HighServerErrorRate')).toContain('status=~"5.."');
     expect(byName.get('OutboxBacklog')).toContain('weltgewebe_outbox_pending');
+    // An edge reading from the primary only (replica away) says so.
+    expect(byName.get('ReplicaUnavailable')).toContain('weltgewebe_edge_replica_up');
   });
 
   test('Prometheus scrapes every app service on its compose name and port', () => {
