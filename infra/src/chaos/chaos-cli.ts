@@ -1,4 +1,4 @@
-// `npm run chaos` (bun infra/src/cli.ts chaos [--short]): runs the chaos run and ends with its
+// `npm run chaos` (bun infra/src/cli.ts chaos [--short] [--logs=<dir>]): runs the chaos run and ends with its
 // one line; exit 0 only when nothing was lost or doubled, every consumer saw every event and
 // no client saw an error.
 import { join } from 'node:path';
@@ -11,13 +11,18 @@ export async function runChaosCommand(
   logDir = join(REPO_ROOT, '.data', 'chaos-logs'),
 ): Promise<number> {
   const short = args.includes('--short');
-  const unknown = args.filter((a) => a !== '--short');
+  const logsArg = args.find((a) => a.startsWith('--logs='));
+  const unknown = args.filter((a) => a !== '--short' && a !== logsArg);
   if (unknown.length) {
-    log(`unknown option ${unknown.join(' ')} (chaos takes --short)`);
+    log(`unknown option ${unknown.join(' ')} (chaos takes --short and --logs=<dir>)`);
     return 2;
   }
   const started = Date.now();
-  const result = await runChaos({ short, logDir, log });
+  const result = await runChaos({
+    short,
+    logDir: logsArg ? logsArg.slice('--logs='.length) : logDir,
+    log,
+  });
   log(`chaos run took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   console.log(result.line);
   return result.ok ? 0 : 1;

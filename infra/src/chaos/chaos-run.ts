@@ -10,7 +10,7 @@ import postgres from 'postgres';
 import { DEMO_PASSWORD } from '../oidc/demo-users.ts';
 import { freePort } from '../services/free-port.ts';
 import { stopPostgresSync } from '../services/postgres.ts';
-import { REPO_ROOT, type StackPorts, startStack } from '../stack/stack.ts';
+import { REPO_ROOT, type RunningStack, type StackPorts, startStack } from '../stack/stack.ts';
 import { loginWithCodeFlow } from '../testing/oidc-login.ts';
 import { ChaosClient, newClientStats } from './chaos-client.ts';
 import { FAULT_ORDER, type FaultRecord, runFaults } from './faults.ts';
@@ -40,8 +40,8 @@ const PLAN = {
     minDurationMs: 120_000,
     leadInMs: 10_000,
     timing: { downMs: 5_000, settleMs: 5_000 },
-    loopsPerPerson: 2,
-    thinkMs: 150,
+    loopsPerPerson: 3,
+    thinkMs: 100,
     listeners: 4,
   },
   short: {
@@ -90,6 +90,25 @@ async function freePorts(): Promise<StackPorts> {
     nats: await freePort(),
     natsMonitor: await freePort(),
   };
+}
+
+/** Reads answered by replica and primary, summed over the edges' /metrics. */
+async function edgeReads(stack: RunningStack): Promise<{ replica: number; primary: number }> {
+  const sum = { replica: 0, primary: 0 };
+  for (const name of ['edge', 'edge2']) {
+    const ready = stack.readyUrls.get(name);
+    if (!ready) continue;
+    const text = await fetch(new URL('/metrics', ready))
+      .then((r) => r.text())
+      .catch(() => '');
+    for (const pool of ['replica', 'primary'] as const) {
+      const m = new RegExp(`weltgewebe_edge_reads_total\\{[^}]*pool="${pool}"[^}]*\\} (\\d+)`).exec(
+        text,
+      );
+      sum[pool] += m ? Number(m[1]) : 0;
+    }
+  }
+  return sum;
 }
 
 export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
@@ -227,6 +246,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       listeners.map((l) => l.report),
     );
     const listenerErrors = listeners.reduce((n, l) => n + l.report.errors.length, 0);
+    const readsBy = await edgeReads(stack);
     const clientErrors = stats.errors.length + load.report.staleReads + listenerErrors;
 
     for (const c of count.consumers) {
@@ -241,6 +261,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     log(
       `  commands: ${byKind('node')} nodes, ${byKind('spin')} spins, ${byKind('message')} messages; ` +
         `kills: ${faults.map((f) => `${f.target} ${(f.backAfterMs / 1000).toFixed(1)} s`).join(', ')}`,
+    );
+    log(
+      `  edge reads since each edge's last start: ${readsBy.replica} from the replica, ${readsBy.primary} from the primary`,
     );
     if (load.report.staleReads) {
       log(`  ${load.report.staleReads} reads did not see the reader's own write`);
