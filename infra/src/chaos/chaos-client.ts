@@ -13,10 +13,17 @@ export interface ClientError {
 export interface ClientStats {
   requests: number;
   retries: number;
+  /** Requests sent and not yet answered (the faults wait for some before killing). */
+  inFlight: number;
   errors: ClientError[];
 }
 
-export const newClientStats = (): ClientStats => ({ requests: 0, retries: 0, errors: [] });
+export const newClientStats = (): ClientStats => ({
+  requests: 0,
+  retries: 0,
+  inFlight: 0,
+  errors: [],
+});
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
 /** Attempts per call and the pauses between them (about 15 s in all, then it counts as failed). */
@@ -65,20 +72,18 @@ export class ChaosClient {
       this.stats.requests++;
       const { url, init } = request();
       let res: Response;
+      this.stats.inFlight++;
       try {
         res = await fetch(url, { ...init, signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS) });
-      } catch (error) {
-        last = `no answer: ${error instanceof Error ? error.message : String(error)}`;
-        continue;
-      }
-      this.keepCookie(res);
-      try {
+        this.keepCookie(res);
         const value = await accept(res);
         if (value !== undefined) return value;
       } catch (error) {
-        // The body broke off (the edge died while answering): like no answer.
-        last = `answer broke off: ${String(error)}`;
+        // No answer, or the body broke off (the edge died while answering).
+        last = `no answer: ${error instanceof Error ? error.message : String(error)}`;
         continue;
+      } finally {
+        this.stats.inFlight--;
       }
       last = `HTTP ${res.status} ${(await res.text().catch(() => '')).slice(0, 300)}`;
       if (!RETRYABLE.has(res.status)) break;

@@ -218,7 +218,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           minDurationMs: plan.minDurationMs,
           leadInMs: plan.leadInMs,
         },
-        plan.timing,
+        { ...plan.timing, inFlight: () => stats.inFlight },
         log,
       );
     } finally {

@@ -26,6 +26,11 @@ export interface FaultRecord {
 export interface FaultTiming {
   downMs: number;
   settleMs: number;
+  /**
+   * Requests in flight at the clients: an edge or a core is killed once a few are under way
+   * (waiting at most 3 s), so the kill catches commands between commit and answer.
+   */
+  inFlight?: () => number;
 }
 
 interface Target {
@@ -73,6 +78,10 @@ export async function injectFault(
   log: (line: string) => void,
 ): Promise<FaultRecord> {
   const target = targetFor(stack, kind, round);
+  if (timing.inFlight && (kind === 'edge' || kind === 'core')) {
+    const until = Date.now() + 3_000;
+    while (timing.inFlight() < 3 && Date.now() < until) await Bun.sleep(5);
+  }
   const pid = target.pid();
   const killedAt = Date.now();
   log(`kill -9 ${target.name} (pid ${pid ?? '?'})`);
