@@ -199,10 +199,20 @@ export function startLiveFeed(nc: NatsConnection, hub: LiveHub, sql: Sql, log: L
   const run = async () => {
     while (!abort.signal.aborted) {
       try {
-        // Where to go on from: after the last event passed, or the end of the stream now.
-        const after = hub.position ?? (await lastStreamSeq(nc));
+        // Where to go on from: after the last event passed, or the end of the stream now. A
+        // stream that ends before that was made anew (its store lost): go on from its end.
+        const end = await lastStreamSeq(nc);
+        if (hub.position !== null && hub.position > end) {
+          log.warn('stream GEWEBE is behind the live feed (made anew?), going on from its end', {
+            position: hub.position,
+            end,
+          });
+          hub.reset(end);
+        }
+        const after = hub.position ?? end;
         hub.advance(after);
         hub.replay = streamReplay(nc, nodes, log);
+        hub.streamEnd = () => lastStreamSeq(nc);
         const malformed: OnMalformed = (info) => log.error('malformed event skipped', info);
         for await (const { seq, envelope: event } of consumeAfter(
           jetstream(nc),

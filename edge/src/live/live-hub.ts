@@ -33,6 +33,8 @@ export class LiveHub {
   position: number | null = null;
   /** Reads missed changes from the stream; null while the feed is not connected. */
   replay: LiveReplay | null = null;
+  /** The stream's newest sequence now (asked of NATS); null while the feed is not connected. */
+  streamEnd: (() => Promise<number>) | null = null;
 
   get size(): number {
     return this.subscribers.size;
@@ -41,6 +43,11 @@ export class LiveHub {
   /** The feed has dealt with every event up to `seq`. */
   advance(seq: number) {
     if (this.position === null || seq > this.position) this.position = seq;
+  }
+
+  /** The stream was made anew and ends at `seq`: sequences start over there. */
+  reset(seq: number) {
+    this.position = seq;
   }
 
   /** Hands a change to every subscriber whose box holds one of its points. */

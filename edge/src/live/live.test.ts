@@ -122,6 +122,22 @@ describe('live.changes over SSE', () => {
     back.close();
   });
 
+  test('a last event id past the end of the stream (made anew since): missed, then on from now', async () => {
+    const box = { west: 11.4, south: 48.0, east: 11.8, north: 48.3 };
+    const back = listen(box, '999999999999');
+    expect(await back.next((i) => i.type === 'subscribed')).toMatchObject({ missed: true });
+    const weaver = served.client(await accessTokenFor('weaver'));
+    const node = await weaver.nodes.create.mutate({
+      operationId: crypto.randomUUID(),
+      kind: 'place',
+      title: 'Stadtteilladen',
+      lat: 48.14,
+      lon: 11.58,
+    });
+    await back.next((i) => i.type === 'node.created' && i.node.id === node.id);
+    back.close();
+  });
+
   test('a box with south above north is BAD_REQUEST', async () => {
     const error = await new Promise<unknown>((resolve) => {
       served

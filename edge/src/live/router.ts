@@ -50,16 +50,20 @@ export const liveRouter = router({
       // No feed (NATS away at this instance): the client's link tries again shortly.
       if (from === null) throw unavailable();
       const last = sequenceOf(lastEventId);
-      const resumable = last !== null && from - last <= MAX_REPLAY_EVENTS;
+      // An id past the end of the stream belongs to a stream that was made anew since.
+      const inStream =
+        last !== null &&
+        (last <= from || !hub.streamEnd || last <= (await hub.streamEnd().catch(() => last)));
+      const resumable = last !== null && inStream && from - last <= MAX_REPLAY_EVENTS;
       // The newest sequence this client has been given (or skipped past).
-      let sent = resumable ? last : from;
+      let sent = resumable && last !== null ? last : from;
       const item = (seq: number, value: LiveItem) => tracked(String(seq), value);
       yield item(sent, {
         type: 'subscribed',
         at: new Date().toISOString(),
         missed: last !== null && !resumable,
       });
-      if (resumable && last < from) {
+      if (resumable && last !== null && last < from) {
         for await (const r of replayed(hub, box, last, from, signal)) {
           sent = r.seq;
           yield item(r.seq, r.change);

@@ -25,6 +25,8 @@ export function startInvalidationConsumer(
   const run = async () => {
     while (!abort.signal.aborted) {
       try {
+        // A stream that ends before our place was made anew (its store lost): start over.
+        if (position !== null && position > (await lastStreamSeq(nc))) position = null;
         if (position === null) {
           const start = await lastStreamSeq(nc);
           // Every change up to here is in the primary now; renders from here on see it.
