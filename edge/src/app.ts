@@ -1,7 +1,6 @@
 // The edge as an Elysia app: tRPC (fetch adapter), tiles, service endpoints; plus the
 // NATS consumer that keeps this instance's tile cache exact.
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { Sql } from '@weltgewebe/db/client';
 import {
   ApiError,
@@ -15,6 +14,7 @@ import { Elysia } from 'elysia';
 import { type CallerAuth, identifyCaller, sameOriginAllowed } from './auth/identify.ts';
 import type { CoreClientFactory } from './core-client.ts';
 import { EDGE_VERSION } from './env.ts';
+import { jsonError, jsonErrorOf } from './json-error.ts';
 import { LiveHub } from './live/live-hub.ts';
 import { createRequestGuard, type ProtectionOptions } from './protection/request-guard.ts';
 import { edgeRouter } from './router.ts';
@@ -35,9 +35,6 @@ export interface EdgeDeps {
   /** Read limit, trusted proxies, body size and deadline; defaults in request-guard.ts. */
   protection?: Partial<ProtectionOptions>;
 }
-
-const jsonError = (status: number, code: string, message: string, requestId: string) =>
-  Response.json({ error: { code, message, requestId } }, { status });
 
 export function createEdge(deps: EdgeDeps) {
   const tileRenderSeconds = deps.metrics.histogram(
@@ -138,8 +135,7 @@ export function createEdge(deps: EdgeDeps) {
       auth = await identifyCaller(request, deps.verifier);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      const status = getHTTPStatusCodeFromError(error);
-      return jsonError(status, error.domainCode, error.message, requestId);
+      return jsonErrorOf(error, requestId);
     }
     if (auth.identity) return null;
     return jsonError(401, 'UNAUTHORIZED', 'Zum Lesen ist eine Anmeldung nötig.', requestId);
@@ -160,7 +156,7 @@ export function createEdge(deps: EdgeDeps) {
       const denied = await tilesAllowed(request, requestIdFrom(request.headers));
       if (denied) return denied;
       const url = new URL(request.url);
-      return tiles.tileJson(url.origin, m[1]!, url.searchParams);
+      return tiles.tileJson(url.origin, m[1]!, url.searchParams, requestIdFrom(request.headers));
     })
     .get('/tiles/:sources/:z/:x/:file', async ({ params, request }) => {
       const requestId = requestIdFrom(request.headers);

@@ -2,6 +2,8 @@
 // errors, TileJSON 3.0.0 and the catalog.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Sql } from '@weltgewebe/db/client';
+import { requestIdFrom } from '@weltgewebe/kit';
+import { jsonError } from '../json-error.ts';
 import { TileInvalidator, threadEndsFrom } from './invalidation.ts';
 import { EMPTY_LAYER, inZoomRange } from './sources/tile-source.ts';
 import { TILE_SOURCES, type TileSource } from './sources.ts';
@@ -23,14 +25,11 @@ export interface TileServiceOptions {
   settleDelaysMs?: number[];
 }
 
-const jsonError = (status: number, code: string, message: string) =>
-  Response.json({ error: { code, message } }, { status, headers: { 'cache-control': 'no-store' } });
-
 const WORLD_BOUNDS = [-180, -85.0511, 180, 85.0511];
 
 type ParsedSources = { ok: true; sources: TileSource[] } | { ok: false; response: Response };
 
-function parseSources(param: string): ParsedSources {
+function parseSources(param: string, requestId: string): ParsedSources {
   const names = param.split(',');
   const unknown = names.filter((n) => !Object.hasOwn(TILE_SOURCES, n));
   if (unknown.length || new Set(names).size !== names.length) {
@@ -40,6 +39,7 @@ function parseSources(param: string): ParsedSources {
         404,
         'UNKNOWN_TILE_SOURCE',
         `Unbekannte Kachelquelle: ${unknown.join(', ') || param}. Quellen: ${Object.keys(TILE_SOURCES).join(', ')}.`,
+        requestId,
       ),
     };
   }
@@ -94,6 +94,7 @@ export function createTileService(opts: TileServiceOptions) {
     x: string,
     file: string,
   ) => {
+    const requestId = requestIdFrom(request.headers);
     const match = /^(\d+)\.(mvt|pbf)$/.exec(file);
     const tile = match ? parseTile(z, x, match[1]!) : null;
     if (!tile) {
@@ -101,13 +102,14 @@ export function createTileService(opts: TileServiceOptions) {
         400,
         'BAD_TILE_COORDINATES',
         `Keine gültige Kachel: ${z}/${x}/${file} (z 0–22, x und y 0–2^z−1).`,
+        requestId,
       );
     }
-    const parsed = parseSources(sourcesParam);
+    const parsed = parseSources(sourcesParam, requestId);
     if (!parsed.ok) return parsed.response;
     const { sources } = parsed;
     const filters = parseFiltersFor(sources, new URL(request.url).searchParams);
-    if (!filters.ok) return jsonError(400, 'BAD_TILE_FILTER', filters.message);
+    if (!filters.ok) return jsonError(400, 'BAD_TILE_FILTER', filters.message, requestId);
 
     const names = sources.map((s) => s.name);
     // Visibility class: every reader sees the same public map (no per-person content).
@@ -143,13 +145,13 @@ export function createTileService(opts: TileServiceOptions) {
       } catch (error) {
         // The database gave up (the edge role's statement timeout): busy, not broken.
         if ((error as { code?: string }).code !== '57014') throw error;
-        const res = jsonError(
+        return jsonError(
           503,
           'TILE_TIMEOUT',
           'Die Kachel braucht gerade zu lange. Bitte gleich noch einmal versuchen.',
+          requestId,
+          { headers: { 'retry-after': '1' } },
         );
-        res.headers.set('retry-after', '1');
-        return res;
       }
     }
     const headers = new Headers({
@@ -171,12 +173,12 @@ export function createTileService(opts: TileServiceOptions) {
   };
 
   /** TileJSON 3.0.0 of one source or a composite (`a,b`), with its filters in the tile URL. */
-  const tileJson = (origin: string, name: string, query = new URLSearchParams()) => {
-    const parsed = parseSources(name);
+  const tileJson = (origin: string, name: string, query: URLSearchParams, requestId: string) => {
+    const parsed = parseSources(name, requestId);
     if (!parsed.ok) return parsed.response;
     const { sources } = parsed;
     const filters = parseFiltersFor(sources, query);
-    if (!filters.ok) return jsonError(400, 'BAD_TILE_FILTER', filters.message);
+    if (!filters.ok) return jsonError(400, 'BAD_TILE_FILTER', filters.message, requestId);
     const search = new URLSearchParams();
     for (const [k, v] of Object.entries(filters.filters)) if (v) search.set(k, v.join(','));
     const qs = search.size ? `?${search.toString().replaceAll('%2C', ',')}` : '';

@@ -612,9 +612,18 @@ describe('HTTP', () => {
       ['/tiles/constructor/1/0/0.mvt', 404, 'UNKNOWN_TILE_SOURCE'],
       ['/tiles/nodes,/1/0/0.mvt', 404, 'UNKNOWN_TILE_SOURCE'],
     ] as const) {
-      const res = await h.request(path);
+      const res = await h.request(path, { headers: { 'x-request-id': 'tile-req-0001' } });
       expect(res.status).toBe(status);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
+      // The id a person can quote is in the body, as in every other edge error.
+      expect(await res.json()).toEqual({
+        error: { code, message: expect.any(String), requestId: 'tile-req-0001' },
+      });
+      expect(res.headers.get('cache-control')).toBe('no-store');
+    }
+    for (const path of ['/tiles/nodes.json?kinds=castle', '/tiles/secrets.json']) {
+      const res = await h.request(path);
+      const body = (await res.json()) as { error: { requestId: string } };
+      expect(body.error.requestId).toBe(res.headers.get('x-request-id')!);
     }
   });
 
