@@ -14,10 +14,11 @@ import { Elysia } from 'elysia';
 import { type CallerAuth, identifyCaller, sameOriginAllowed } from './auth/identify.ts';
 import type { CoreClientFactory } from './core-client.ts';
 import { EDGE_VERSION } from './env.ts';
-import { jsonError, jsonErrorOf } from './json-error.ts';
+import { jsonError } from './json-error.ts';
 import { LiveHub } from './live/live-hub.ts';
 import { createRequestGuard, type ProtectionOptions } from './protection/request-guard.ts';
 import { edgeRouter } from './router.ts';
+import { tileRoutes } from './tiles/router.ts';
 import { tilesTouchedBy } from './tiles/tile-math.ts';
 import { createTileService } from './tiles/tile-service.ts';
 import type { EdgeContext, EdgeServices } from './trpc.ts';
@@ -37,24 +38,7 @@ export interface EdgeDeps {
 }
 
 export function createEdge(deps: EdgeDeps) {
-  const tileRenderSeconds = deps.metrics.histogram(
-    'weltgewebe_tile_render_seconds',
-    'Tile render time',
-    ['sources'],
-  );
-  const cacheHits = deps.metrics.counter('weltgewebe_tile_cache_hits_total', 'Tile cache hits');
-  const cacheMisses = deps.metrics.counter(
-    'weltgewebe_tile_cache_misses_total',
-    'Tile cache misses',
-  );
-  const tiles = createTileService({
-    sql: deps.sql,
-    cacheBytes: deps.tileCacheBytes,
-    privateTiles: deps.authRequiredForRead,
-    onRender: (sources, s) => tileRenderSeconds.observe({ sources }, s),
-    onOversize: (sources, tile, bytes) =>
-      deps.log.warn('tile over the size limit', { sources, ...tile, bytes }),
-  });
+  const tiles = createTileService({ sql: deps.sql, cacheBytes: deps.tileCacheBytes });
   const live = new LiveHub();
   const guard = createRequestGuard(deps.protection);
   const services: EdgeServices = {
@@ -123,59 +107,30 @@ export function createEdge(deps: EdgeDeps) {
     });
   };
 
-  /**
-   * With AUTH_REQUIRED_FOR_READ, tiles refuse like the tRPC reads do: no token is
-   * UNAUTHORIZED, a token that fails verification INVALID_TOKEN (so the web knows to renew
-   * it), unreachable provider keys AUTH_UNAVAILABLE (503, not the caller's fault).
-   */
-  const tilesAllowed = async (request: Request, requestId: string): Promise<Response | null> => {
-    if (!deps.authRequiredForRead) return null;
-    let auth: CallerAuth;
-    try {
-      auth = await identifyCaller(request, deps.verifier);
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      return jsonErrorOf(error, requestId);
-    }
-    if (auth.identity) return null;
-    return jsonError(401, 'UNAUTHORIZED', 'Zum Lesen ist eine Anmeldung nötig.', requestId);
-  };
-
   const app = new Elysia()
+    // First, so that it hears the errors of every route below (Elysia applies a hook only to
+    // routes registered after it): nothing internal reaches the caller.
+    .onError(({ code, error, request }) => {
+      const requestId = requestIdFrom(request.headers);
+      if (code === 'NOT_FOUND') return jsonError(404, 'NOT_FOUND', 'Nicht gefunden.', requestId);
+      deps.log.error('unhandled edge error', { request_id: requestId, code, error });
+      return jsonError(500, 'INTERNAL', `Interner Fehler (Anfrage ${requestId}).`, requestId);
+    })
     .all('/trpc/*', ({ request }) => trpc(request, requestIdFrom(request.headers)), {
       parse: 'none',
     })
-    .get(
-      '/tiles/catalog',
-      async ({ request }) =>
-        (await tilesAllowed(request, requestIdFrom(request.headers))) ?? tiles.catalog(),
+    .use(
+      tileRoutes({
+        tiles,
+        verifier: deps.verifier,
+        authRequiredForRead: deps.authRequiredForRead,
+        metrics: deps.metrics,
+        log: deps.log,
+      }),
     )
-    .get('/tiles/:sources', async ({ params, request }) => {
-      const m = /^([a-z0-9_,-]+)\.json$/.exec(params.sources);
-      if (!m) return jsonError(404, 'NOT_FOUND', 'Nicht gefunden.', requestIdFrom(request.headers));
-      const denied = await tilesAllowed(request, requestIdFrom(request.headers));
-      if (denied) return denied;
-      const url = new URL(request.url);
-      return tiles.tileJson(url.origin, m[1]!, url.searchParams, requestIdFrom(request.headers));
-    })
-    .get('/tiles/:sources/:z/:x/:file', async ({ params, request }) => {
-      const requestId = requestIdFrom(request.headers);
-      const denied = await tilesAllowed(request, requestId);
-      if (denied) return denied;
-      const hitsBefore = tiles.cache.hits;
-      const response = await tiles.handle(request, params.sources, params.z, params.x, params.file);
-      if (response.status < 400) (tiles.cache.hits > hitsBefore ? cacheHits : cacheMisses).inc();
-      return response;
-    })
     .get('/health/*', ({ request }) => endpoints(request))
     .get('/version', ({ request }) => endpoints(request))
-    .get('/metrics', ({ request }) => endpoints(request))
-    .onError(({ code, request }) => {
-      const requestId = requestIdFrom(request.headers);
-      if (code === 'NOT_FOUND') return jsonError(404, 'NOT_FOUND', 'Nicht gefunden.', requestId);
-      deps.log.error('unhandled edge error', { request_id: requestId, code });
-      return jsonError(500, 'INTERNAL', `Interner Fehler (Anfrage ${requestId}).`, requestId);
-    });
+    .get('/metrics', ({ request }) => endpoints(request));
 
   /**
    * Request id, protection (read limit, body size, deadline), access log and timing around
