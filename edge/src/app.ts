@@ -19,7 +19,6 @@ import { LiveHub } from './live/live-hub.ts';
 import { createRequestGuard, type ProtectionOptions } from './protection/request-guard.ts';
 import { edgeRouter } from './router.ts';
 import { tileRoutes } from './tiles/router.ts';
-import { tilesTouchedBy } from './tiles/tile-math.ts';
 import { createTileService } from './tiles/tile-service.ts';
 import type { EdgeContext, EdgeServices } from './trpc.ts';
 
@@ -38,7 +37,11 @@ export interface EdgeDeps {
 }
 
 export function createEdge(deps: EdgeDeps) {
-  const tiles = createTileService({ sql: deps.sql, cacheBytes: deps.tileCacheBytes });
+  const tiles = createTileService({
+    sql: deps.sql,
+    cacheBytes: deps.tileCacheBytes,
+    log: deps.log,
+  });
   const live = new LiveHub();
   const guard = createRequestGuard(deps.protection);
   const services: EdgeServices = {
@@ -47,7 +50,7 @@ export function createEdge(deps: EdgeDeps) {
     log: deps.log,
     authRequiredForRead: deps.authRequiredForRead,
     live,
-    onLocalChange: (source, at) => tiles.cache.invalidate(source, tilesTouchedBy(at.lat, at.lon)),
+    tileInvalidator: tiles.invalidator,
   };
   const endpoints = serviceEndpoints({
     service: 'edge',

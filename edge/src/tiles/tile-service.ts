@@ -3,7 +3,7 @@
 // catalog. HTTP (headers, gzip negotiation, errors as JSON) is the router's.
 import { gzipSync } from 'node:zlib';
 import type { Sql } from '@weltgewebe/db/client';
-import { ApiError } from '@weltgewebe/kit';
+import { ApiError, type Logger } from '@weltgewebe/kit';
 import { TileInvalidator, threadEndsFrom } from './invalidation.ts';
 import type { TileAnswer, TileCatalog, TileJson, TileRequest } from './model.ts';
 import { EMPTY_LAYER, inZoomRange } from './sources/tile-source.ts';
@@ -15,6 +15,8 @@ import type { TileCoord } from './tile-math.ts';
 export interface TileServiceOptions {
   sql: Sql;
   cacheBytes: number;
+  /** Hears an invalidation that failed (the cache is cleared then). */
+  log: Logger;
   settleDelaysMs?: number[];
 }
 
@@ -27,7 +29,12 @@ interface Render {
 
 export function createTileService(opts: TileServiceOptions) {
   const cache = new TileCache(opts.cacheBytes);
-  const invalidator = new TileInvalidator(cache, threadEndsFrom(opts.sql), opts.settleDelaysMs);
+  const invalidator = new TileInvalidator(
+    cache,
+    threadEndsFrom(opts.sql),
+    opts.log,
+    opts.settleDelaysMs,
+  );
   /** Renders waiting on the same key share one query. */
   const inflight = new Map<string, Render>();
 
