@@ -1,9 +1,8 @@
-// The edge as an Elysia app: tRPC (fetch adapter), tiles, service endpoints; plus the
-// NATS consumer that keeps this instance's tile cache exact.
-import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+// The edge as an Elysia app: around every request the request id, the guard (read limit, body
+// size, deadline), timing and the access log; inside, the feature routes (tRPC, tiles) and
+// the service endpoints. main.ts adds the NATS consumers that keep tiles and live push exact.
 import type { Sql } from '@weltgewebe/db/client';
 import {
-  ApiError,
   type JwtVerifier,
   type Logger,
   requestIdFrom,
@@ -11,16 +10,15 @@ import {
   serviceEndpoints,
 } from '@weltgewebe/kit';
 import { Elysia } from 'elysia';
-import { type CallerAuth, identifyCaller, sameOriginAllowed } from './auth/identify.ts';
 import type { CoreClientFactory } from './core-client.ts';
 import { EDGE_VERSION } from './env.ts';
 import { jsonError } from './json-error.ts';
 import { LiveHub } from './live/live-hub.ts';
 import { createRequestGuard, type ProtectionOptions } from './protection/request-guard.ts';
-import { edgeRouter } from './router.ts';
 import { tileRoutes } from './tiles/router.ts';
 import { createTileService } from './tiles/tile-service.ts';
-import type { EdgeContext, EdgeServices } from './trpc.ts';
+import type { EdgeServices } from './trpc.ts';
+import { trpcRoutes } from './trpc-routes.ts';
 
 export interface EdgeDeps {
   sql: Sql;
@@ -59,57 +57,6 @@ export function createEdge(deps: EdgeDeps) {
     checks: deps.checks,
   });
 
-  const trpc = async (request: Request, requestId: string) => {
-    let auth: CallerAuth = { identity: null, via: null };
-    let authError: ApiError | null = null;
-    try {
-      auth = await identifyCaller(request, deps.verifier);
-    } catch (error) {
-      authError = error as ApiError;
-    }
-    if (
-      request.method === 'POST' &&
-      auth.via === 'cookie' &&
-      !sameOriginAllowed(request, deps.allowedOrigins)
-    ) {
-      authError = new ApiError(
-        'CROSS_SITE_REQUEST',
-        'FORBIDDEN',
-        'Anfrage von fremder Seite abgelehnt.',
-      );
-    }
-    const log = deps.log.child({ request_id: requestId });
-    return fetchRequestHandler({
-      endpoint: '/trpc',
-      req: request,
-      router: edgeRouter,
-      createContext: async (): Promise<EdgeContext> => {
-        if (authError) throw authError;
-        return {
-          requestId,
-          identity: auth.identity,
-          traceparent: request.headers.get('traceparent'),
-          services,
-          log,
-        };
-      },
-      onError: ({ error, path }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR')
-          log.error('procedure failed', { path, error: error.cause ?? error });
-      },
-      // A command over the core's per-account limit: HTTP 429 (tRPC's own status) plus
-      // the Retry-After the core put into the error's details.
-      responseMeta: ({ errors }) => {
-        const seconds = errors
-          .map((e) => (e instanceof ApiError ? e.details?.retryAfterSeconds : undefined))
-          .find((s): s is number => typeof s === 'number' && s > 0);
-        return seconds
-          ? { headers: new Headers({ 'retry-after': String(Math.ceil(seconds)) }) }
-          : {};
-      },
-    });
-  };
-
   const app = new Elysia()
     // First, so that it hears the errors of every route below (Elysia applies a hook only to
     // routes registered after it): nothing internal reaches the caller.
@@ -119,9 +66,14 @@ export function createEdge(deps: EdgeDeps) {
       deps.log.error('unhandled edge error', { request_id: requestId, code, error });
       return jsonError(500, 'INTERNAL', `Interner Fehler (Anfrage ${requestId}).`, requestId);
     })
-    .all('/trpc/*', ({ request }) => trpc(request, requestIdFrom(request.headers)), {
-      parse: 'none',
-    })
+    .use(
+      trpcRoutes({
+        services,
+        verifier: deps.verifier,
+        allowedOrigins: deps.allowedOrigins,
+        log: deps.log,
+      }),
+    )
     .use(
       tileRoutes({
         tiles,
