@@ -1,7 +1,8 @@
-// This instance's own NATS consumer: every change event drops the tiles it touches here.
+// This instance's own NATS consumer: every change event drops the tiles it touches here
+// (through the same TileInvalidator.handle that forwarded commands use).
 import { consumeFromNow, jetstream, type NatsConnection } from '@weltgewebe/events/jetstream';
 import type { Logger } from '@weltgewebe/kit';
-import { INVALIDATING_SUBJECTS, type TileInvalidator } from './invalidation.ts';
+import { asTileEvent, INVALIDATING_SUBJECTS, type TileInvalidator } from './invalidation.ts';
 import type { TileCache } from './tile-cache.ts';
 
 export function startInvalidationConsumer(
@@ -19,17 +20,8 @@ export function startInvalidationConsumer(
           abort.signal,
           (info) => log.error('malformed event skipped', info),
         )) {
-          try {
-            const dropped = await tiles.invalidator.handle(event);
-            log.debug('tiles invalidated', { event: event.type, id: event.id, dropped });
-          } catch (error) {
-            // A failed lookup must not leave stale tiles behind: drop everything instead.
-            tiles.cache.clear();
-            log.warn('tile invalidation failed, cache cleared', {
-              event: event.type,
-              error: String(error),
-            });
-          }
+          const dropped = await tiles.invalidator.handle(asTileEvent(event));
+          log.debug('tiles invalidated', { event: event.type, id: event.id, dropped });
         }
       } catch (error) {
         if (abort.signal.aborted) break;
