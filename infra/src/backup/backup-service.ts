@@ -3,13 +3,18 @@
 // /metrics: newest backup per repository, WAL archiving (pg_stat_archiver and segments
 // waiting in pg_wal), the last drill's outcome, RPO and RTO, and disk fill. Same process in
 // production (compose service `backup`) and under `npm run up` (without the drill).
-import { readdirSync, readFileSync, statfsSync } from 'node:fs';
+import { readdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger, createServiceMetrics, serviceEndpoints } from '@weltgewebe/kit';
 import postgres from 'postgres';
 import { loadBackupEnv } from './env.ts';
 import { backrest, backrestOrThrow, type StanzaInfo, stanzaInfo } from './pgbackrest.ts';
-import { type DrillResult, runRestoreDrill, summaryLine } from './restore-drill.ts';
+import {
+  type DrillResult,
+  readDrillResult,
+  runRestoreDrill,
+  summaryLine,
+} from './restore-drill.ts';
 import { backupDue, drillDue } from './schedule.ts';
 
 const env = loadBackupEnv();
@@ -54,23 +59,36 @@ const g = {
     'weltgewebe_wal_archive_pending_segments',
     'WAL segments finished but not yet archived',
   ),
+  // Labelled by the repository restored from, so nothing is exported before a first drill.
   drillRun: metrics.gauge(
     'weltgewebe_restore_drill_last_run_timestamp_seconds',
     'When the last restore drill finished',
+    ['repo'],
   ),
   drillOk: metrics.gauge(
     'weltgewebe_restore_drill_success',
     'Whether the last restore drill passed (1) or failed (0)',
+    ['repo'],
   ),
   drillLastOk: metrics.gauge(
     'weltgewebe_restore_drill_last_success_timestamp_seconds',
     'When a restore drill last passed',
+    ['repo'],
   ),
-  drillRpo: metrics.gauge('weltgewebe_restore_drill_rpo_seconds', 'RPO measured by the last drill'),
-  drillRto: metrics.gauge('weltgewebe_restore_drill_rto_seconds', 'RTO measured by the last drill'),
+  drillRpo: metrics.gauge(
+    'weltgewebe_restore_drill_rpo_seconds',
+    'RPO measured by the last drill',
+    ['repo'],
+  ),
+  drillRto: metrics.gauge(
+    'weltgewebe_restore_drill_rto_seconds',
+    'RTO measured by the last drill',
+    ['repo'],
+  ),
   drillTables: metrics.gauge(
     'weltgewebe_restore_drill_tables_matched',
     'Tables equal to the source in the last drill',
+    ['repo'],
   ),
   diskUsed: metrics.gauge(
     'weltgewebe_filesystem_used_ratio',
@@ -80,26 +98,20 @@ const g = {
 };
 
 let info: StanzaInfo | null = null;
-let lastDrill: DrillResult | null = readLastDrill();
-let lastDrillSuccess: number | null = lastDrill?.ok ? Date.parse(lastDrill.finishedAt) : null;
 let job: string | null = null;
 
-function readLastDrill(): DrillResult | null {
-  try {
-    return JSON.parse(readFileSync(resultFile, 'utf8')) as DrillResult;
-  } catch {
-    return null;
-  }
-}
-
+/** From the result file, so a drill run by hand (`npm run restore-drill`) shows too. */
 function showDrill(r: DrillResult | null) {
   if (!r) return;
-  g.drillRun.set(Date.parse(r.finishedAt) / 1000);
-  g.drillOk.set(r.ok ? 1 : 0);
-  if (lastDrillSuccess) g.drillLastOk.set(lastDrillSuccess / 1000);
-  if (r.rpoSeconds !== null) g.drillRpo.set(r.rpoSeconds);
-  if (r.rtoSeconds !== null) g.drillRto.set(r.rtoSeconds);
-  g.drillTables.set(r.tablesMatched);
+  for (const gauge of [g.drillRun, g.drillOk, g.drillLastOk, g.drillRpo, g.drillRto, g.drillTables])
+    gauge.reset();
+  const labels = { repo: r.restoreRepo === null ? 'any' : String(r.restoreRepo) };
+  g.drillRun.set(labels, Date.parse(r.finishedAt) / 1000);
+  g.drillOk.set(labels, r.ok ? 1 : 0);
+  if (r.lastSuccessAt) g.drillLastOk.set(labels, Date.parse(r.lastSuccessAt) / 1000);
+  if (r.rpoSeconds !== null) g.drillRpo.set(labels, r.rpoSeconds);
+  if (r.rtoSeconds !== null) g.drillRto.set(labels, r.rtoSeconds);
+  g.drillTables.set(labels, r.tablesMatched);
 }
 
 async function collect() {
@@ -145,7 +157,7 @@ async function collect() {
       log.warn('statfs failed', { path, error: String(error) });
     }
   }
-  showDrill(lastDrill);
+  showDrill(readDrillResult(resultFile));
 }
 
 async function runJobs() {
@@ -171,6 +183,7 @@ async function runJobs() {
     await collect();
     return;
   }
+  const lastDrill = readDrillResult(resultFile);
   const lastStart = lastDrill ? Date.parse(lastDrill.startedAt) : null;
   const haveBackup = info.backups.length > 0;
   if (
@@ -191,8 +204,6 @@ async function runJobs() {
         ...(env.DRILL_REPO ? { restoreRepo: env.DRILL_REPO } : {}),
         resultFile,
       });
-      lastDrill = result;
-      if (result.ok) lastDrillSuccess = Date.parse(result.finishedAt);
       (result.ok ? log.info : log.error).call(log, summaryLine(result), { ...result });
       showDrill(result);
     } finally {

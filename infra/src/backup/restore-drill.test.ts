@@ -165,9 +165,12 @@ describe('restore drill', () => {
     );
     expect(value('weltgewebe_wal_archive_enabled')).toBe(1);
     expect(value('weltgewebe_wal_archive_last_success_timestamp_seconds')).toBeGreaterThan(0);
-    expect(value('weltgewebe_restore_drill_success')).toBe(1);
-    expect(value('weltgewebe_restore_drill_rpo_seconds')).toBe(result.rpoSeconds);
-    expect(value('weltgewebe_restore_drill_tables_matched')).toBe(result.tablesMatched);
+    expect(value('weltgewebe_restore_drill_success{repo="any"')).toBe(1);
+    expect(value('weltgewebe_restore_drill_rpo_seconds{')).toBe(result.rpoSeconds);
+    expect(value('weltgewebe_restore_drill_tables_matched{')).toBe(result.tablesMatched);
+    expect(value('weltgewebe_restore_drill_last_success_timestamp_seconds{')).toBe(
+      Date.parse(result.finishedAt) / 1000,
+    );
     const disk = value('weltgewebe_filesystem_used_ratio{');
     expect(disk).toBeGreaterThan(0);
     expect(disk).toBeLessThan(1);

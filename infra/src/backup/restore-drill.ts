@@ -17,7 +17,7 @@
 //     and replay-cli --check must report them consistent (outbox drained, every event
 //     handled, rollups equal a recount). Edge caches are memory only: restarting the edges
 //     drops them (nothing to drill).
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import postgres from 'postgres';
 import { freePort, waitForHttp } from '../services/free-port.ts';
@@ -61,6 +61,10 @@ export interface DrillResult {
   replayed: number | null;
   consumersConsistent: boolean | null;
   error: string | null;
+  /** Repository restored from (null: the one pgBackRest picked). */
+  restoreRepo: number | null;
+  /** When a drill last passed, this one or an earlier one (kept in the result file). */
+  lastSuccessAt: string | null;
 }
 
 export const MARKER_TABLE = 'ops.restore_drill_markers';
@@ -317,6 +321,19 @@ async function drillConsumers(opts: DrillOptions, restored: RestoredCluster) {
   }
 }
 
+/** The last drill's outcome as kept in the result file (null when there is none). */
+export function readDrillResult(file: string): DrillResult | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as DrillResult;
+  } catch {
+    return null;
+  }
+}
+
+function previousSuccess(file: string | undefined): string | null {
+  return file ? (readDrillResult(file)?.lastSuccessAt ?? null) : null;
+}
+
 export async function runRestoreDrill(opts: DrillOptions): Promise<DrillResult> {
   const startedAt = new Date();
   const result: DrillResult = {
@@ -331,14 +348,16 @@ export async function runRestoreDrill(opts: DrillOptions): Promise<DrillResult> 
     replayed: null,
     consumersConsistent: null,
     error: null,
+    restoreRepo: opts.restoreRepo ?? null,
+    lastSuccessAt: null,
   };
   const { log } = opts;
   const source = postgres(opts.sourceUrl, { max: 1, onnotice: () => {} });
   let restored: RestoredCluster | null = null;
   try {
-    const [settings] = await source<{ mode: string; timeout: string; db: string }[]>`
-      SELECT current_setting('archive_mode') AS mode,
-             current_setting('archive_timeout') AS timeout, current_database() AS db`;
+    const [settings] = await source<{ mode: string; timeout: number; db: string }[]>`
+      SELECT current_setting('archive_mode') AS mode, current_database() AS db,
+             (SELECT setting::int FROM pg_settings WHERE name = 'archive_timeout') AS timeout`;
     if (settings!.mode !== 'on') {
       throw new Error('the source does not archive WAL (archive_mode is off): restart it');
     }
@@ -354,9 +373,10 @@ export async function runRestoreDrill(opts: DrillOptions): Promise<DrillResult> 
     result.target = marker.target;
     result.tables = marker.checksums.length;
     log(
-      `marker ${marker.id} committed at ${marker.target} (${marker.checksums.length} tables); waiting for WAL ${marker.segment} to be archived (archive_timeout ${settings!.timeout}) …`,
+      `marker ${marker.id} committed at ${marker.target} (${marker.checksums.length} tables); waiting for WAL ${marker.segment} to be archived (archive_timeout ${settings!.timeout} s) …`,
     );
-    const timeoutS = Number.parseInt(settings!.timeout, 10) || 60;
+    // archive_timeout 0 means "only when a segment is full": give it ten minutes.
+    const timeoutS = settings!.timeout > 0 ? settings!.timeout : 600;
     const archivedAt = await waitForArchive(source, marker.segment, (timeoutS + 90) * 1000);
     result.rpoSeconds = Math.max(0, archivedAt - marker.committedAt);
     log(`marker safe in the repository after ${result.rpoSeconds.toFixed(1)} s; restoring …`);
@@ -394,6 +414,7 @@ export async function runRestoreDrill(opts: DrillOptions): Promise<DrillResult> 
       rmSync(restored.dir, { recursive: true, force: true });
     }
     result.finishedAt = new Date().toISOString();
+    result.lastSuccessAt = result.ok ? result.finishedAt : previousSuccess(opts.resultFile);
     if (opts.resultFile) {
       mkdirSync(dirname(opts.resultFile), { recursive: true });
       writeFileSync(opts.resultFile, `${JSON.stringify(result, null, 2)}\n`);
