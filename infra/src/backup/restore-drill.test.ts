@@ -11,7 +11,7 @@ import { seedDemo } from '@weltgewebe/db/seed';
 import postgres from 'postgres';
 import { freePort, waitForHttp } from '../services/free-port.ts';
 import { type NatsHandle, startNats } from '../services/nats.ts';
-import { type PostgresHandle, startPostgres } from '../services/postgres.ts';
+import { type PostgresHandle, startPostgres, stopPostgresSync } from '../services/postgres.ts';
 import { type ServiceProcess, spawnService } from '../stack/processes.ts';
 import { accessTokenFor, REPO_ROOT, testOidc, testServices } from '../testing/index.ts';
 import {
@@ -49,6 +49,8 @@ beforeAll(async () => {
   const port = await freePort();
   repo = localBackrest(join(root, 'backup'), { dataDir: join(root, 'pg'), port });
   pg = await startPostgres({ dataDir: join(root, 'pg'), port, archive: archiveSettings(repo) });
+  // A killed test run must not leave the source cluster behind.
+  process.on('exit', () => stopPostgresSync(join(root, 'pg')));
   await ensureStanza(repo, (l) => lines.push(l));
   await migrate(pg.url());
   await seedDemo(pg.url());
