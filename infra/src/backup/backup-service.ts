@@ -48,7 +48,7 @@ const g = {
   ),
   archivedAt: metrics.gauge(
     'weltgewebe_wal_archive_last_success_timestamp_seconds',
-    'When the archiver last stored a WAL segment',
+    'When the archiver last stored a WAL segment (0: never)',
   ),
   archiveFailedAt: metrics.gauge(
     'weltgewebe_wal_archive_last_failure_timestamp_seconds',
@@ -135,7 +135,8 @@ async function collect() {
              extract(epoch FROM last_failed_time)::float8 AS failed
         FROM pg_stat_archiver`;
     g.archiveEnabled.set(row?.mode === 'on' ? 1 : 0);
-    if (row?.archived) g.archivedAt.set(row.archived);
+    // 0 when nothing was ever archived, so a failure from the very start still compares.
+    g.archivedAt.set(row?.archived ?? 0);
     g.archiveFailedAt.set(row?.failed ?? 0);
   } catch (error) {
     log.warn('reading pg_stat_archiver failed', { error: String(error) });
