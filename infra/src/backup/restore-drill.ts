@@ -142,8 +142,10 @@ async function waitForArchive(sql: postgres.Sql, segment: string, limitMs: numbe
              last_failed_wal AS failed_wal, extract(epoch FROM last_failed_time)::float8 AS failed_at
         FROM pg_stat_archiver`;
     last = row ?? {};
-    // Names sort by timeline and position; a .backup or .partial name starts with its segment.
-    if (row?.wal && row.at && row.wal.slice(0, 24) >= segment) return row.at;
+    // Names sort by timeline and position; a .backup or .partial name starts with its
+    // segment, a timeline's .history file does not count.
+    const archived = /^[0-9A-F]{24}/.exec(row?.wal ?? '')?.[0];
+    if (archived && row?.at && archived >= segment) return row.at;
     await Bun.sleep(250);
   }
   throw new Error(
