@@ -1,7 +1,13 @@
 // Workers process (`bun core/src/workers/main.ts`): hex-rollup, thread-expiry and notifier;
 // health, readiness and metrics on WORKERS_PORT; stops cleanly on SIGINT/SIGTERM.
 import { createPool } from '@weltgewebe/db/client';
-import { connectNats, ensureStream, jetstream } from '@weltgewebe/events/jetstream';
+import { STREAM_NAME } from '@weltgewebe/events/contracts';
+import {
+  connectNats,
+  ensureStream,
+  jetstream,
+  jetstreamManager,
+} from '@weltgewebe/events/jetstream';
 import { createLogger, createServiceMetrics, serviceEndpoints } from '@weltgewebe/kit';
 import { CORE_VERSION, loadCoreEnv } from '../env.ts';
 import { rebuildRollups } from './hex-rollup.ts';
@@ -31,6 +37,24 @@ const workers = await startWorkers({
     : {}),
 });
 
+// Consumer lag: events in the stream a durable consumer has not yet acked.
+const lagGauge = metrics.gauge(
+  'weltgewebe_consumer_pending_events',
+  'Events not yet handled by a durable consumer (pending + unacked)',
+  ['consumer'],
+);
+const jsm = await jetstreamManager(nc);
+const lagTimer = setInterval(async () => {
+  for (const consumer of workers.consumers) {
+    try {
+      const info = await jsm.consumers.info(STREAM_NAME, consumer.name);
+      lagGauge.set({ consumer: consumer.name }, info.num_pending + info.num_ack_pending);
+    } catch (error) {
+      log.warn('consumer info failed', { consumer: consumer.name, error: String(error) });
+    }
+  }
+}, 15_000);
+
 const endpoints = serviceEndpoints({
   service: 'workers',
   version: CORE_VERSION,
@@ -57,6 +81,7 @@ const stop = async () => {
   if (stopping) return;
   stopping = true;
   log.info('workers stopping');
+  clearInterval(lagTimer);
   await workers.stop();
   await server.stop();
   await nc.drain();
