@@ -1,16 +1,17 @@
 // Every signed-in person has a Garnrolle: created on first use from the token's subject.
+import { DISPLAY_NAME_MAX_CHARS, type MapState } from '@weltgewebe/events/domain';
 import type { AuthIdentity } from '@weltgewebe/kit';
 import { type Tx, writeEvent } from '../outbox/write-event.ts';
 
 export interface AccountRef {
   id: string;
   displayName: string;
-  mapState: 'not_on_map' | 'exact' | 'radius';
+  mapState: MapState;
   publicPoint: { lat: number; lon: number } | null;
 }
 
 export async function ensureAccount(tx: Tx, identity: AuthIdentity): Promise<AccountRef> {
-  const displayName = identity.name.slice(0, 120) || 'Weber*in';
+  const displayName = identity.name.slice(0, DISPLAY_NAME_MAX_CHARS) || 'Weber*in';
   const inserted = await tx<{ id: string }[]>`
     INSERT INTO accounts (subject, display_name) VALUES (${identity.subject}, ${displayName})
     ON CONFLICT (subject) DO NOTHING RETURNING id`;

@@ -1,6 +1,6 @@
 // Node commands: the rules of domain.md for creating, editing, removing and hiding Knoten.
 import { type NodeDTO, type NodeRow, toNodeDTO } from '@weltgewebe/db/dto';
-import { MAX_LIVE_NODES_PER_ACCOUNT } from '@weltgewebe/db/schema';
+import { MAX_LIVE_NODES_PER_ACCOUNT } from '@weltgewebe/events/domain';
 import { type AuthIdentity, roleAtLeast } from '@weltgewebe/kit';
 import { type AccountRef, ensureAccount } from '../accounts/provision.ts';
 import { writeAudit } from '../audit/write-audit.ts';

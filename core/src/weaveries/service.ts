@@ -1,4 +1,5 @@
 // Weavery commands (admin) and the stats query: valid, non-overlapping areas with their H3 cover.
+import { NODE_KINDS, type NodeKind } from '@weltgewebe/events/domain';
 import type { AuthIdentity } from '@weltgewebe/kit';
 import { ensureAccount } from '../accounts/provision.ts';
 import { writeAudit } from '../audit/write-audit.ts';
@@ -202,7 +203,7 @@ export async function weaveryStats(
 
     const kinds = await tx<{ kind: keyof WeaveryStatsDTO['nodes']['byKind']; n: number }[]>`
       SELECT n.kind, count(*)::int AS n FROM nodes n WHERE ${liveNodeInside('n')} GROUP BY n.kind`;
-    const byKind = { place: 0, resource: 0, project: 0, event: 0 };
+    const byKind = Object.fromEntries(NODE_KINDS.map((k) => [k, 0])) as Record<NodeKind, number>;
     for (const k of kinds) byKind[k.kind] = k.n;
 
     // Public points only: a private location never enters an aggregate.

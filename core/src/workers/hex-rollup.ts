@@ -7,6 +7,7 @@ import type { Sql } from '@weltgewebe/db/client';
 import { cellOutlineWkt } from '@weltgewebe/db/h3';
 import { H3_RESOLUTIONS } from '@weltgewebe/db/schema';
 import type { EventEnvelope, EventType } from '@weltgewebe/events/contracts';
+import type { NodeKind } from '@weltgewebe/events/domain';
 import { cellsOf } from '../geo/h3-cells.ts';
 import type { Tx } from '../outbox/write-event.ts';
 import type { EventHandler } from './event-worker.ts';
@@ -14,7 +15,6 @@ import type { EventHandler } from './event-worker.ts';
 export const HEX_ROLLUP_CONSUMER = 'hex-rollup';
 
 type MemberType = 'node' | 'account' | 'thread';
-type NodeKind = 'place' | 'resource' | 'project' | 'event';
 
 /** What one member adds to the rollups: +1 in each of its four cells. */
 interface Member {

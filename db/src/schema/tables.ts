@@ -1,4 +1,5 @@
 // Drizzle mirror of db/migrations (the SQL files are the source of truth).
+import { MAP_STATES, NODE_KINDS, THREAD_KINDS } from '@weltgewebe/events/domain';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -16,8 +17,6 @@ import { multiPolygon, point, polygon, tsvector } from './geometry.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const h3 = (name: string) => bigint(name, { mode: 'bigint' });
-
-export const MAP_STATES = ['not_on_map', 'exact', 'radius'] as const;
 
 export const accounts = pgTable('accounts', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -60,8 +59,6 @@ export const commandRateWindows = pgTable('command_rate_windows', {
   windowStartedAt: ts('window_started_at').notNull(),
   commands: integer('commands').notNull(),
 });
-
-export const NODE_KINDS = ['place', 'resource', 'project', 'event'] as const;
 
 export const nodes = pgTable('nodes', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -112,8 +109,6 @@ export const messages = pgTable('messages', {
   retractedAt: ts('retracted_at'),
   hiddenAt: ts('hidden_at'),
 });
-
-export const THREAD_KINDS = ['knotting', 'participation', 'conversation'] as const;
 
 export const threads = pgTable('threads', {
   id: uuid('id').primaryKey().defaultRandom(),

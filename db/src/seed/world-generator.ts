@@ -3,11 +3,11 @@
 // gazetteer, loaded with COPY; H3 cells from h3-js; rollups filled afterwards. The same
 // size and seed give the same rows (ids, places, titles); only times follow the clock,
 // so that threads are alive whenever it runs.
+import { NODE_KINDS, THREAD_KINDS, THREAD_LIFETIME_HOURS } from '@weltgewebe/events/domain';
 import { latLngToCell } from 'h3-js';
 import postgres from 'postgres';
 import { copyLine, copyRows } from '../copy-rows.ts';
 import { loadGazetteer } from '../gazetteer/load.ts';
-import { THREAD_LIFETIME_HOURS } from '../schema/index.ts';
 import { DEMO_TITLES, DEMO_TOPICS, seededRandom } from './demo-world.ts';
 import { fillRollups } from './rollups.ts';
 
@@ -35,8 +35,6 @@ export interface GenerateSummary {
   ms: number;
 }
 
-const KINDS = ['place', 'resource', 'project', 'event'] as const;
-const THREAD_KINDS = ['participation', 'conversation', 'knotting'] as const;
 /** Subjects of generated accounts; also how a second run recognises the first. */
 const SUBJECT_PREFIX = 'seed-';
 
@@ -236,7 +234,7 @@ export async function generateWorld(
             for (let i = 0; i < counts.nodes; i++) {
               const place = pick();
               const at = around(place, rand);
-              const kind = KINDS[Math.floor(rand() * KINDS.length)]!;
+              const kind = NODE_KINDS[Math.floor(rand() * NODE_KINDS.length)]!;
               const titles = DEMO_TITLES[kind]!;
               const title = `${titles[Math.floor(rand() * titles.length)]} ${place.name}`.slice(
                 0,

@@ -1,6 +1,6 @@
 // Living threads of a node straight from PostgreSQL; strength computed at read time.
 import type { Sql } from '@weltgewebe/db/client';
-import { THREAD_LIFETIME_HOURS } from '@weltgewebe/db/schema';
+import { THREAD_LIFETIME_HOURS } from '@weltgewebe/events/domain';
 import { ApiError } from '@weltgewebe/kit';
 import type { ThreadListItem, ThreadsForNodeInput } from './model.ts';
 

@@ -2,7 +2,7 @@
 // = remaining lifetime / 168 h computed at read time. Accounts not on the map have no line.
 // A rendered tile is stale by itself when its first thread runs out or its strengths have
 // faded noticeably (render() reports when), even before an event says so.
-import { THREAD_LIFETIME_HOURS } from '@weltgewebe/db/schema';
+import { THREAD_LIFETIME_HOURS } from '@weltgewebe/events/domain';
 import { type TileSource, tileBounds } from './tile-source.ts';
 
 /**
