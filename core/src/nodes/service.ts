@@ -52,6 +52,8 @@ export async function createNode(
 
     // Serialise this account's creates so the quota cannot be raced past.
     await tx`SELECT pg_advisory_xact_lock(hashtext('nodes.quota'), hashtext(${account.id}))`;
+    // The quota counts every node not removed, hidden ones too (not live_nodes: a node hidden
+    // by moderation does not give its creator room for another).
     const [{ live }] = (await tx`SELECT count(*)::int AS live FROM nodes
       WHERE created_by = ${account.id} AND removed_at IS NULL`) as unknown as [{ live: number }];
     if (live >= MAX_LIVE_NODES_PER_ACCOUNT) {

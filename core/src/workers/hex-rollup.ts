@@ -36,25 +36,19 @@ const COUNTERS = [
 type Counter = (typeof COUNTERS)[number];
 type Delta = { resolution: number; cell: string } & Record<Counter, number>;
 
-const LIVE_NODE = 'n.removed_at IS NULL AND n.hidden_at IS NULL';
-
 /** The member's state as the tables say now; null when it is not counted (gone, hidden, expired). */
 async function currentState(tx: Tx, type: MemberType, id: string): Promise<Member | null> {
   if (type === 'node') {
-    const [row] = await tx.unsafe<{ kind: NodeKind; cells: string[] }[]>(
-      `SELECT n.kind, ARRAY[n.h3_r3, n.h3_r5, n.h3_r7, n.h3_r9] AS cells
-         FROM nodes n WHERE n.id = $1 AND ${LIVE_NODE}`,
-      [id],
-    );
+    const [row] = await tx<{ kind: NodeKind; cells: string[] }[]>`
+      SELECT n.kind, ARRAY[n.h3_r3, n.h3_r5, n.h3_r7, n.h3_r9] AS cells
+        FROM live_nodes n WHERE n.id = ${id}`;
     return row ? { nodeKind: row.kind, nodeId: null, cells: row.cells.map(String) } : null;
   }
   if (type === 'thread') {
-    const [row] = await tx.unsafe<{ node_id: string; cells: string[] }[]>(
-      `SELECT t.node_id, ARRAY[n.h3_r3, n.h3_r5, n.h3_r7, n.h3_r9] AS cells
-         FROM threads t JOIN nodes n ON n.id = t.node_id
-        WHERE t.id = $1 AND t.expired_at IS NULL AND ${LIVE_NODE}`,
-      [id],
-    );
+    const [row] = await tx<{ node_id: string; cells: string[] }[]>`
+      SELECT t.node_id, ARRAY[n.h3_r3, n.h3_r5, n.h3_r7, n.h3_r9] AS cells
+        FROM threads t JOIN live_nodes n ON n.id = t.node_id
+       WHERE t.id = ${id} AND t.expired_at IS NULL`;
     return row ? { nodeKind: null, nodeId: row.node_id, cells: row.cells.map(String) } : null;
   }
   // Accounts: the public point only, and only while the account shows on the map.
@@ -230,13 +224,12 @@ export async function rebuildRollups(sql: Sql): Promise<RebuildSummary> {
   return await sql.begin(async (tx) => {
     await tx`LOCK TABLE h3_rollup_members, h3_rollups IN EXCLUSIVE MODE`;
     await tx`DELETE FROM h3_rollup_members`;
-    await tx.unsafe(`INSERT INTO h3_rollup_members (member_type, member_id, node_kind, cells)
-      SELECT 'node', n.id, n.kind, ARRAY[n.h3_r3, n.h3_r5, n.h3_r7, n.h3_r9]
-        FROM nodes n WHERE ${LIVE_NODE}`);
-    await tx.unsafe(`INSERT INTO h3_rollup_members (member_type, member_id, node_id, cells)
+    await tx`INSERT INTO h3_rollup_members (member_type, member_id, node_kind, cells)
+      SELECT 'node', n.id, n.kind, ARRAY[n.h3_r3, n.h3_r5, n.h3_r7, n.h3_r9] FROM live_nodes n`;
+    await tx`INSERT INTO h3_rollup_members (member_type, member_id, node_id, cells)
       SELECT 'thread', t.id, t.node_id, ARRAY[n.h3_r3, n.h3_r5, n.h3_r7, n.h3_r9]
-        FROM threads t JOIN nodes n ON n.id = t.node_id
-       WHERE t.expired_at IS NULL AND ${LIVE_NODE}`);
+        FROM threads t JOIN live_nodes n ON n.id = t.node_id
+       WHERE t.expired_at IS NULL`;
     const accounts = await tx<{ id: string; lat: number; lon: number }[]>`
       SELECT id, ST_Y(public_point) AS lat, ST_X(public_point) AS lon FROM accounts
        WHERE map_state <> 'not_on_map' AND public_point IS NOT NULL`;

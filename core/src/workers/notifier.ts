@@ -20,8 +20,8 @@ interface NodeAndActor {
 async function nodeAndActor(tx: Tx, nodeId: string, actorId: string) {
   const [row] = await tx<NodeAndActor[]>`
     SELECT n.created_by, n.title, a.display_name AS actor_name
-      FROM nodes n JOIN accounts a ON a.id = ${actorId}
-     WHERE n.id = ${nodeId} AND n.removed_at IS NULL AND n.hidden_at IS NULL`;
+      FROM live_nodes n JOIN accounts a ON a.id = ${actorId}
+     WHERE n.id = ${nodeId}`;
   return row ?? null;
 }
 

@@ -6,22 +6,19 @@ import { copyLine, copyRows } from '../copy-rows.ts';
 import { cellOutlineWkt } from '../h3/cell-outline.ts';
 import { H3_RESOLUTIONS } from '../schema/index.ts';
 
-const LIVE_NODE = 'n.removed_at IS NULL AND n.hidden_at IS NULL';
-
 /** Rebuilds members and rollups from scratch inside `tx`; returns the number of rollup rows. */
 export async function fillRollups(tx: postgres.TransactionSql): Promise<number> {
   await tx`LOCK TABLE h3_rollup_members, h3_rollups IN EXCLUSIVE MODE`;
   await tx`DELETE FROM h3_rollup_members`;
   await tx`DELETE FROM h3_rollups`;
-  await tx.unsafe(`
+  await tx`
     INSERT INTO h3_rollup_members (member_type, member_id, node_kind, cells)
-    SELECT 'node', n.id, n.kind, ARRAY[n.h3_r3, n.h3_r5, n.h3_r7, n.h3_r9]
-      FROM nodes n WHERE ${LIVE_NODE}`);
-  await tx.unsafe(`
+    SELECT 'node', n.id, n.kind, ARRAY[n.h3_r3, n.h3_r5, n.h3_r7, n.h3_r9] FROM live_nodes n`;
+  await tx`
     INSERT INTO h3_rollup_members (member_type, member_id, node_id, cells)
     SELECT 'thread', t.id, t.node_id, ARRAY[n.h3_r3, n.h3_r5, n.h3_r7, n.h3_r9]
-      FROM threads t JOIN nodes n ON n.id = t.node_id
-     WHERE t.expired_at IS NULL AND ${LIVE_NODE}`);
+      FROM threads t JOIN live_nodes n ON n.id = t.node_id
+     WHERE t.expired_at IS NULL`;
   await tx.unsafe(`
     INSERT INTO h3_rollup_members (member_type, member_id, cells)
     SELECT 'account', a.id, ARRAY[a.h3_r3, a.h3_r5, a.h3_r7, a.h3_r9]

@@ -20,8 +20,7 @@ interface Row {
 
 /** NODE_NOT_FOUND unless the node is live (removed and hidden nodes show nothing). */
 export async function assertLiveNode(sql: Sql, nodeId: string): Promise<void> {
-  const [node] = await sql`SELECT 1 FROM nodes
-    WHERE id = ${nodeId} AND removed_at IS NULL AND hidden_at IS NULL`;
+  const [node] = await sql`SELECT 1 FROM live_nodes WHERE id = ${nodeId}`;
   if (!node)
     throw new ApiError('NODE_NOT_FOUND', 'NOT_FOUND', 'Diesen Knoten gibt es nicht (mehr).');
 }

@@ -41,10 +41,9 @@ export const threadsSource: TileSource = {
                ST_MakeLine(a.public_point, n.location) AS line
           FROM threads t
           JOIN accounts a ON a.id = t.account_id
-          JOIN nodes n ON n.id = t.node_id
+          JOIN live_nodes n ON n.id = t.node_id
          WHERE t.expired_at IS NULL AND t.expires_at > now()
            AND a.map_state <> 'not_on_map' AND a.public_point IS NOT NULL
-           AND n.removed_at IS NULL AND n.hidden_at IS NULL
       ),
       f AS (
         SELECT live.seq AS fid,
