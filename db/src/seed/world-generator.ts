@@ -8,8 +8,8 @@ import { latLngToCell } from 'h3-js';
 import postgres from 'postgres';
 import { copyLine, copyRows } from '../copy-rows.ts';
 import { loadGazetteer } from '../gazetteer/load.ts';
+import { rebuildRollups } from '../rollups/rebuild.ts';
 import { DEMO_TITLES, DEMO_TOPICS, seededRandom } from './demo-world.ts';
-import { fillRollups } from './rollups.ts';
 
 export const WORLD_SIZES = {
   small: { nodes: 10_000, accounts: 2_000, threads: 5_000 },
@@ -306,7 +306,7 @@ export async function generateWorld(
       lap(`${counts.threads} threads`);
     });
 
-    const rollups = await sql.begin((tx) => fillRollups(tx));
+    const { cells: rollups } = await rebuildRollups(sql);
     lap(`${rollups} rollup cells`);
     await sql`ANALYZE accounts, account_locations, nodes, conversations, threads, h3_rollups, h3_rollup_members`;
     const ms = Math.round(performance.now() - started);
