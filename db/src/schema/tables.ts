@@ -5,7 +5,6 @@ import {
   bigint,
   boolean,
   integer,
-  jsonb,
   pgTable,
   primaryKey,
   smallint,
@@ -13,7 +12,7 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { multiPolygon, point, polygon, tsvector } from './geometry.ts';
+import { jsonb, multiPolygon, point, polygon, tsvector } from './column-types.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const h3 = (name: string) => bigint(name, { mode: 'bigint' });
@@ -154,7 +153,7 @@ export const auditLog = pgTable('audit_log', {
   action: text('action').notNull(),
   aggregateType: text('aggregate_type').notNull(),
   aggregateId: uuid('aggregate_id').notNull(),
-  changes: jsonb('changes').notNull().default({}),
+  changes: jsonb<Record<string, unknown>>('changes').notNull().default({}),
   requestId: text('request_id'),
   occurredAt: ts('occurred_at').notNull().defaultNow(),
 });
