@@ -23,7 +23,7 @@ const metrics = createServiceMetrics('workers');
 // wrote no events) are built once from the tables; after that, events keep them.
 const [check] = await sql<{ unbuilt: boolean }[]>`
   SELECT NOT EXISTS (SELECT 1 FROM h3_rollup_members)
-     AND EXISTS (SELECT 1 FROM nodes WHERE removed_at IS NULL AND hidden_at IS NULL) AS unbuilt`;
+     AND EXISTS (SELECT 1 FROM live_nodes) AS unbuilt`;
 if (check?.unbuilt)
   log.info('h3 rollups built from the tables', { ...(await rebuildRollups(sql)) });
 const workers = await startWorkers({
