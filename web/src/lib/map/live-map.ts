@@ -6,15 +6,10 @@ import type { LngLatBoundsLike, Map as MapLibreMap, VectorTileSource } from 'map
 import { drawMapImage } from './map-icons';
 import { fitPadding, isPhone, sidePanelOpen, underSheet } from './map-insets';
 import { MapOverlays } from './map-overlays';
-import {
-  buildMapStyle,
-  contentSourceId,
-  offeredContent,
-  type StyleOptions,
-  tileUrl,
-} from './map-style';
+import { contentSourceId, offeredContent, type StyleOptions, tileUrl } from './map-style';
 import type { BBox, MapPoint, MapView, VisibleCluster, VisibleNode } from './map-view';
 import { maplibre } from './maplibre-loader';
+import { buildMapStyle } from './maplibre-style';
 import { tappable, tappedAt, visibleOnMap } from './rendered-features';
 
 /** What the map tells the one who made it. */
