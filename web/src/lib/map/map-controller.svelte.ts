@@ -1,8 +1,8 @@
-// The map the page talks to (node-map.svelte passes these methods on): one camera over two
-// drawings — the picture of the first view (preview-picture) until MapLibre is there, then the
-// real map (live-map, arriving through map-handover). Reads answer from whichever is on screen;
-// an action that needs the real map waits for it. Theme, filters, selection and new tiles reach
-// whichever draws.
+// What holds the map together: one camera over two drawings — the picture of the first view
+// (preview-picture, answering the hand through preview-input) until MapLibre is there, then the
+// real map (live-map, arriving through map-handover). It finds the first view (the catalog and
+// where to look), keeps the URL and the page told where the map looks, and brings theme,
+// filters, selection and new tiles to whichever draws. The page's calls are in map-api.ts.
 import type { Scheme } from '$lib/theme.svelte';
 import { currentView, writeViewToUrl } from './current-view.svelte';
 import { firstPaint, nextTask } from './first-paint';
