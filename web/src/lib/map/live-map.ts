@@ -1,5 +1,5 @@
 // The real map: MapLibre on the map's container, in the chunk that loads when the person reaches
-// for the map. It draws map-style's style (icons and labels painted on demand, map-icons.ts),
+// for the map. It draws maplibre-style's style (icons and labels painted on demand, map-icons.ts),
 // turns a tap into what was tapped (a node, a weavery's name, a cluster, else a point) and moves
 // the camera as the page asks — without animation for people who asked for less motion.
 import type { LngLatBoundsLike, Map as MapLibreMap, VectorTileSource } from 'maplibre-gl';
