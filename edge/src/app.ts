@@ -1,10 +1,8 @@
-// The edge as an Elysia app: tRPC (fetch adapter), tiles, service endpoints; plus the
-// NATS consumer that keeps this instance's tile cache exact.
-import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+// The edge as an Elysia app: around every request the request id, the guard (read limit, body
+// size, deadline), timing and the access log; inside, the feature routes (tRPC, tiles) and
+// the service endpoints. main.ts adds the NATS consumers that keep tiles and live push exact.
 import type { Sql } from '@weltgewebe/db/client';
 import {
-  ApiError,
   type JwtVerifier,
   type Logger,
   requestIdFrom,
@@ -12,17 +10,16 @@ import {
   serviceEndpoints,
 } from '@weltgewebe/kit';
 import { Elysia } from 'elysia';
-import { type CallerAuth, identifyCaller, sameOriginAllowed } from './auth/identify.ts';
 import type { CoreClientFactory } from './core-client.ts';
 import { EDGE_VERSION } from './env.ts';
+import { jsonError } from './json-error.ts';
 import { LiveHub } from './live/live-hub.ts';
 import { createRequestGuard, type ProtectionOptions } from './protection/request-guard.ts';
-import { callerMinLsn, formatLsn, lsnCookie } from './replica/lsn.ts';
 import { ReadRouting } from './replica/read-routing.ts';
-import { edgeRouter } from './router.ts';
-import { tilesTouchedBy } from './tiles/tile-math.ts';
+import { tileRoutes } from './tiles/router.ts';
 import { createTileService } from './tiles/tile-service.ts';
-import type { EdgeContext, EdgeServices } from './trpc.ts';
+import type { EdgeServices } from './trpc.ts';
+import { trpcRoutes } from './trpc-routes.ts';
 
 export interface EdgeDeps {
   /** The primary (edge role). */
@@ -43,20 +40,7 @@ export interface EdgeDeps {
   protection?: Partial<ProtectionOptions>;
 }
 
-const jsonError = (status: number, code: string, message: string, requestId: string) =>
-  Response.json({ error: { code, message, requestId } }, { status });
-
 export function createEdge(deps: EdgeDeps) {
-  const tileRenderSeconds = deps.metrics.histogram(
-    'weltgewebe_tile_render_seconds',
-    'Tile render time',
-    ['sources'],
-  );
-  const cacheHits = deps.metrics.counter('weltgewebe_tile_cache_hits_total', 'Tile cache hits');
-  const cacheMisses = deps.metrics.counter(
-    'weltgewebe_tile_cache_misses_total',
-    'Tile cache misses',
-  );
   const readsTotal = deps.metrics.counter(
     'weltgewebe_edge_reads_total',
     'Reads by the database that answered them',
@@ -78,10 +62,7 @@ export function createEdge(deps: EdgeDeps) {
     sql: deps.sql,
     reads,
     cacheBytes: deps.tileCacheBytes,
-    privateTiles: deps.authRequiredForRead,
-    onRender: (sources, s) => tileRenderSeconds.observe({ sources }, s),
-    onOversize: (sources, tile, bytes) =>
-      deps.log.warn('tile over the size limit', { sources, ...tile, bytes }),
+    log: deps.log,
   });
   const live = new LiveHub();
   const guard = createRequestGuard(deps.protection);
@@ -92,7 +73,7 @@ export function createEdge(deps: EdgeDeps) {
     log: deps.log,
     authRequiredForRead: deps.authRequiredForRead,
     live,
-    onLocalChange: (source, at) => tiles.cache.invalidate(source, tilesTouchedBy(at.lat, at.lon)),
+    tileInvalidator: tiles.invalidator,
   };
   const endpoints = serviceEndpoints({
     service: 'edge',
@@ -101,132 +82,35 @@ export function createEdge(deps: EdgeDeps) {
     checks: deps.checks,
   });
 
-  const trpc = async (request: Request, requestId: string) => {
-    let auth: CallerAuth = { identity: null, via: null };
-    let authError: ApiError | null = null;
-    try {
-      auth = await identifyCaller(request, deps.verifier);
-    } catch (error) {
-      authError = error as ApiError;
-    }
-    if (
-      request.method === 'POST' &&
-      auth.via === 'cookie' &&
-      !sameOriginAllowed(request, deps.allowedOrigins)
-    ) {
-      authError = new ApiError(
-        'CROSS_SITE_REQUEST',
-        'FORBIDDEN',
-        'Anfrage von fremder Seite abgelehnt.',
-      );
-    }
-    const log = deps.log.child({ request_id: requestId });
-    const minLsn = callerMinLsn(request.headers);
-    const commit = { lsn: null as bigint | null };
-    const secure =
-      new URL(request.url).protocol === 'https:' ||
-      request.headers.get('x-forwarded-proto') === 'https';
-    return fetchRequestHandler({
-      endpoint: '/trpc',
-      req: request,
-      router: edgeRouter,
-      createContext: async (): Promise<EdgeContext> => {
-        if (authError) throw authError;
-        return {
-          requestId,
-          identity: auth.identity,
-          traceparent: request.headers.get('traceparent'),
-          services,
-          log,
-          minLsn,
-          commit,
-        };
-      },
-      onError: ({ error, path }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR')
-          log.error('procedure failed', { path, error: error.cause ?? error });
-      },
-      // A command over the core's per-account limit: HTTP 429 (tRPC's own status) plus
-      // the Retry-After the core put into the error's details.
-      // A command's answer names its commit's WAL position; with a replica the caller keeps
-      // it (cookie) so their next reads, on any edge behind Caddy, are not older than it.
-      responseMeta: ({ errors }) => {
-        const headers = new Headers();
-        const seconds = errors
-          .map((e) => (e instanceof ApiError ? e.details?.retryAfterSeconds : undefined))
-          .find((s): s is number => typeof s === 'number' && s > 0);
-        if (seconds) headers.set('retry-after', String(Math.ceil(seconds)));
-        if (commit.lsn !== null) {
-          const newest = minLsn !== null && minLsn > commit.lsn ? minLsn : commit.lsn;
-          headers.set('x-commit-lsn', formatLsn(commit.lsn));
-          if (reads.hasReplica) headers.append('set-cookie', lsnCookie(newest, secure));
-        }
-        return { headers };
-      },
-    });
-  };
-
-  /**
-   * With AUTH_REQUIRED_FOR_READ, tiles refuse like the tRPC reads do: no token is
-   * UNAUTHORIZED, a token that fails verification INVALID_TOKEN (so the web knows to renew
-   * it), unreachable provider keys AUTH_UNAVAILABLE (503, not the caller's fault).
-   */
-  const tilesAllowed = async (request: Request, requestId: string): Promise<Response | null> => {
-    if (!deps.authRequiredForRead) return null;
-    let auth: CallerAuth;
-    try {
-      auth = await identifyCaller(request, deps.verifier);
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      const status = getHTTPStatusCodeFromError(error);
-      return jsonError(status, error.domainCode, error.message, requestId);
-    }
-    if (auth.identity) return null;
-    return jsonError(401, 'UNAUTHORIZED', 'Zum Lesen ist eine Anmeldung nötig.', requestId);
-  };
-
   const app = new Elysia()
-    .all('/trpc/*', ({ request }) => trpc(request, requestIdFrom(request.headers)), {
-      parse: 'none',
-    })
-    .get(
-      '/tiles/catalog',
-      async ({ request }) =>
-        (await tilesAllowed(request, requestIdFrom(request.headers))) ?? tiles.catalog(),
-    )
-    .get('/tiles/:sources', async ({ params, request }) => {
-      const m = /^([a-z0-9_,-]+)\.json$/.exec(params.sources);
-      if (!m) return jsonError(404, 'NOT_FOUND', 'Nicht gefunden.', requestIdFrom(request.headers));
-      const denied = await tilesAllowed(request, requestIdFrom(request.headers));
-      if (denied) return denied;
-      const url = new URL(request.url);
-      return tiles.tileJson(url.origin, m[1]!, url.searchParams);
-    })
-    .get('/tiles/:sources/:z/:x/:file', async ({ params, request }) => {
-      const requestId = requestIdFrom(request.headers);
-      const denied = await tilesAllowed(request, requestId);
-      if (denied) return denied;
-      const hitsBefore = tiles.cache.hits;
-      const response = await tiles.handle(
-        request,
-        params.sources,
-        params.z,
-        params.x,
-        params.file,
-        callerMinLsn(request.headers),
-      );
-      if (response.status < 400) (tiles.cache.hits > hitsBefore ? cacheHits : cacheMisses).inc();
-      return response;
-    })
-    .get('/health/*', ({ request }) => endpoints(request))
-    .get('/version', ({ request }) => endpoints(request))
-    .get('/metrics', ({ request }) => endpoints(request))
-    .onError(({ code, request }) => {
+    // First, so that it hears the errors of every route below (Elysia applies a hook only to
+    // routes registered after it): nothing internal reaches the caller.
+    .onError(({ code, error, request }) => {
       const requestId = requestIdFrom(request.headers);
       if (code === 'NOT_FOUND') return jsonError(404, 'NOT_FOUND', 'Nicht gefunden.', requestId);
-      deps.log.error('unhandled edge error', { request_id: requestId, code });
+      deps.log.error('unhandled edge error', { request_id: requestId, code, error });
       return jsonError(500, 'INTERNAL', `Interner Fehler (Anfrage ${requestId}).`, requestId);
-    });
+    })
+    .use(
+      trpcRoutes({
+        services,
+        verifier: deps.verifier,
+        allowedOrigins: deps.allowedOrigins,
+        log: deps.log,
+      }),
+    )
+    .use(
+      tileRoutes({
+        tiles,
+        verifier: deps.verifier,
+        authRequiredForRead: deps.authRequiredForRead,
+        metrics: deps.metrics,
+        log: deps.log,
+      }),
+    )
+    .get('/health/*', ({ request }) => endpoints(request))
+    .get('/version', ({ request }) => endpoints(request))
+    .get('/metrics', ({ request }) => endpoints(request));
 
   /**
    * Request id, protection (read limit, body size, deadline), access log and timing around

@@ -6,6 +6,7 @@ import type { CoreClientFactory } from './core-client.ts';
 import type { LiveHub } from './live/live-hub.ts';
 import { parseLsn } from './replica/lsn.ts';
 import type { ReadRouting } from './replica/read-routing.ts';
+import type { TileInvalidator } from './tiles/invalidation.ts';
 
 export interface EdgeServices {
   /**
@@ -20,8 +21,12 @@ export interface EdgeServices {
   authRequiredForRead: boolean;
   /** This instance's fan-out of live changes (live.changes). */
   live: LiveHub;
-  /** Called after a forwarded command changed something at this point (local cache drop). */
-  onLocalChange: (source: string, at: { lat: number; lon: number }) => void;
+  /**
+   * This instance's tile invalidation, the entry its NATS consumer uses too. A forwarded
+   * command hands it the change the core answered with, so the person who made it and
+   * reloads at once gets fresh tiles here before the event arrives.
+   */
+  tileInvalidator: Pick<TileInvalidator, 'handle'>;
 }
 
 export interface EdgeContext {

@@ -6,6 +6,7 @@ import { createPool } from '@weltgewebe/db/client';
 import { accessTokenFor } from '@weltgewebe/infra/testing';
 import { innerCallerAs } from '../../../core/src/testing/inner-caller.ts';
 import { type EdgeHarness, startEdgeHarness } from '../testing/edge-harness.ts';
+import { featuresAt } from '../tiles/tile-testing.ts';
 
 let h: EdgeHarness;
 beforeAll(async () => {
@@ -45,6 +46,20 @@ describe('accounts via the edge', () => {
       publicPoint: null,
       radiusM: null,
     });
+  });
+
+  test('a Garnrolle placed through this edge is on its cached tiles at once, before any event', async () => {
+    // No relay runs in this file: only the edge's own hand-over of the answer can drop them.
+    const admin = h.client(await accessTokenFor('admin'));
+    const id = (await admin.accounts.me.query()).id;
+    const spot = { lat: 53.5503, lon: 9.9937 }; // Hamburg
+    const ids = async (z: number) =>
+      (await featuresAt(h.request, 'accounts', spot, z)).map((f) => f.properties.id);
+    expect(await ids(14)).not.toContain(id); // cached without it
+    expect(await ids(10)).not.toContain(id);
+    await admin.accounts.setLocation.mutate({ mapState: 'exact', ...spot });
+    expect(await ids(14)).toContain(id);
+    expect(await ids(10)).toContain(id);
   });
 
   test('anonymous: commands and me UNAUTHORIZED; unknown id NOT_FOUND', async () => {

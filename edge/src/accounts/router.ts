@@ -22,7 +22,18 @@ export const accountRouter = router({
     .input(passThrough<CoreInputs['accounts']['setLocation']>())
     .mutation(async ({ ctx, input }) => {
       const account = await forwardToCore(() => ctx.core.accounts.setLocation.mutate(input));
-      if (account.publicPoint) ctx.services.onLocalChange('accounts', account.publicPoint);
+      if (account.publicPoint) {
+        // Where it was is the event's to say, a moment later; the new place is what the
+        // person looks at now.
+        await ctx.services.tileInvalidator.handle({
+          type: 'account.located',
+          data: {
+            accountId: account.id,
+            publicPoint: account.publicPoint,
+            previousPublicPoint: null,
+          },
+        });
+      }
       return account;
     }),
   hide: forwardProcedure.mutation(({ ctx }) =>

@@ -1,4 +1,5 @@
-// nodes.*: reads answered here, commands forwarded to the core.
+// nodes.*: reads answered here, commands forwarded to the core (and what they changed handed
+// to this instance's tile invalidation, so a reload right after shows it).
 import type { inferRouterInputs } from '@trpc/server';
 import type { CoreRouter } from '@weltgewebe/core/router';
 import { z } from 'zod';
@@ -11,6 +12,7 @@ type CoreInputs = inferRouterInputs<CoreRouter>;
 
 /** The edge checks only the shape it must forward; the core validates every rule. */
 const passThrough = <T>() => z.custom<T>((v) => typeof v === 'object' && v !== null);
+const pointOf = (n: { lat: number; lon: number }) => ({ lat: n.lat, lon: n.lon });
 
 export const nodeRouter = router({
   inBBox: readProcedure
@@ -23,7 +25,10 @@ export const nodeRouter = router({
     .input(passThrough<CoreInputs['nodes']['create']>())
     .mutation(async ({ ctx, input }) => {
       const node = await forwardToCore(() => ctx.core.nodes.create.mutate(input));
-      ctx.services.onLocalChange('nodes', { lat: node.lat, lon: node.lon });
+      await ctx.services.tileInvalidator.handle({
+        type: 'node.created',
+        data: { location: pointOf(node) },
+      });
       return node;
     }),
   update: forwardProcedure
@@ -32,22 +37,32 @@ export const nodeRouter = router({
       // Where it was, read before the move, so this instance drops the tiles it leaves too.
       const before = await nodeLocation(ctx.services.sql, input.id);
       const node = await forwardToCore(() => ctx.core.nodes.update.mutate(input));
-      if (before) ctx.services.onLocalChange('nodes', before);
-      ctx.services.onLocalChange('nodes', { lat: node.lat, lon: node.lon });
+      await ctx.services.tileInvalidator.handle({
+        type: 'node.updated',
+        data: { id: node.id, location: pointOf(node), previousLocation: before ?? pointOf(node) },
+      });
       return node;
     }),
   remove: forwardProcedure
     .input(passThrough<CoreInputs['nodes']['remove']>())
     .mutation(async ({ ctx, input }) => {
       const removed = await forwardToCore(() => ctx.core.nodes.remove.mutate(input));
-      ctx.services.onLocalChange('nodes', { lat: removed.lat, lon: removed.lon });
+      await ctx.services.tileInvalidator.handle({
+        type: 'node.removed',
+        data: { id: removed.id, location: pointOf(removed) },
+      });
       return removed;
     }),
   hide: forwardProcedure
     .input(passThrough<CoreInputs['nodes']['hide']>())
     .mutation(async ({ ctx, input }) => {
       const node = await forwardToCore(() => ctx.core.nodes.hide.mutate(input));
-      ctx.services.onLocalChange('nodes', { lat: node.lat, lon: node.lon });
+      // Hiding is an update in place, as the core's event says.
+      const at = pointOf(node);
+      await ctx.services.tileInvalidator.handle({
+        type: 'node.updated',
+        data: { id: node.id, location: at, previousLocation: at },
+      });
       return node;
     }),
 });

@@ -1,7 +1,8 @@
 // What every request passes before the routes: the per-IP read limit, the body size limit
 // and a deadline. Refusals are JSON: tRPC-shaped on /trpc (so the web's tRPC client sees a
-// normal error with its code), the edge's { error } shape elsewhere.
+// normal error with its code), the edge's one JSON error (json-error.ts) elsewhere.
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
+import { jsonError } from '../json-error.ts';
 import { clientIp, parseTrustedProxies } from './client-ip.ts';
 import { ReadLimiter } from './read-limiter.ts';
 
@@ -48,10 +49,10 @@ export function refusal(
   headers: Record<string, string> = {},
 ): Response {
   const status = STATUS[code];
-  const init = { status, headers: { 'cache-control': 'no-store', ...headers } };
   if (!pathname.startsWith('/trpc/')) {
-    return Response.json({ error: { code, message, requestId, ...(details ?? {}) } }, init);
+    return jsonError(status, code, message, requestId, { details, headers });
   }
+  const init = { status, headers: { 'cache-control': 'no-store', ...headers } };
   const path = pathname.slice(6);
   const one = {
     error: {

@@ -1,6 +1,7 @@
 // This instance's own NATS consumer: every change event drops the tiles it touches here. It
 // keeps its place in the stream, so a restart of the consumer goes on after the last event it
-// handled instead of skipping what came meanwhile. With a read replica, the edge first learns
+// handled instead of skipping what came meanwhile (through the same TileInvalidator.handle that
+// forwarded commands use). With a read replica, the edge first learns
 // how far the primary is (the event's commit lies before that), so no tile dropped here is
 // rendered again from a replica that has not replayed the change yet (read-routing.ts).
 import {
@@ -11,7 +12,7 @@ import {
 } from '@weltgewebe/events/jetstream';
 import type { Logger } from '@weltgewebe/kit';
 import type { ReadRouting } from '../replica/read-routing.ts';
-import { INVALIDATING_SUBJECTS, type TileInvalidator } from './invalidation.ts';
+import { asTileEvent, INVALIDATING_SUBJECTS, type TileInvalidator } from './invalidation.ts';
 import type { TileCache } from './tile-cache.ts';
 
 export function startInvalidationConsumer(
@@ -48,7 +49,7 @@ export function startInvalidationConsumer(
               // Unknown floor: caches fill from the primary until it is known again.
               log.warn('primary position unknown', { error: String(error) });
             });
-            const dropped = await tiles.invalidator.handle(event);
+            const dropped = await tiles.invalidator.handle(asTileEvent(event));
             log.debug('tiles invalidated', { event: event.type, id: event.id, dropped });
           } catch (error) {
             // A failed lookup must not leave stale tiles behind: drop everything instead.

@@ -1,5 +1,10 @@
 // Maps domain events to the cached tiles they make stale, and drops exactly those, on every
-// edge instance (each runs its own consumer).
+// edge instance (each runs its own consumer). The one way into it is TileInvalidator.handle:
+// the NATS consumer hands it every event; a command forwarded by this instance hands it the
+// same change a moment earlier, from the core's answer, so that the person who made the
+// change and reloads at once gets fresh tiles here (the web refetches right after saving,
+// before the event can have arrived). The event then drops the same tiles again, which also
+// covers a render that read a lagging replica in between.
 //
 // Rollup zooms lag: the hex-rollup worker updates h3_rollups only after it has seen the same
 // event, so a z0–8 tile rendered between the event and the worker's update would be cached
@@ -8,7 +13,13 @@
 // the same with a read replica that lags; the price is a few extra renders of busy low-zoom
 // tiles after each change.
 import type { Sql } from '@weltgewebe/db/client';
-import type { EventEnvelope, PublicPoint } from '@weltgewebe/events/contracts';
+import type {
+  EventData,
+  EventEnvelope,
+  EventType,
+  PublicPoint,
+} from '@weltgewebe/events/contracts';
+import type { Logger } from '@weltgewebe/kit';
 import { hexSource } from './sources/hex.ts';
 import { ROLLUP_MAX_ZOOM, rollupLevel } from './sources/rollup-cells.ts';
 import { threadsSource } from './sources/threads.ts';
@@ -23,6 +34,34 @@ import { type BBox, bboxAround, bboxOf, MAX_ZOOM } from './tile-math.ts';
 export const INVALIDATING_SUBJECTS = ['gewebe.>'];
 
 export const SETTLE_DELAYS_MS = [1_000, 3_000, 6_000, 10_000, 15_000];
+
+type Fact<T extends EventType, K extends keyof EventData<T>> = {
+  type: T;
+  data: Pick<EventData<T>, K>;
+};
+type ThreadEvent = 'thread.spun' | 'thread.renewed' | 'thread.expired';
+
+/** The events that change tiles, with what of them decides which. */
+type TileChangingEvent =
+  | Fact<'node.created', 'location'>
+  | Fact<'node.updated', 'id' | 'location' | 'previousLocation'>
+  | Fact<'node.removed', 'id' | 'location'>
+  | Fact<'account.located', 'accountId' | 'publicPoint' | 'previousPublicPoint'>
+  | Fact<'account.hidden', 'accountId' | 'previousPublicPoint'>
+  | Fact<ThreadEvent, 'from' | 'to'>
+  | Fact<'weavery.created', 'bbox'>
+  | Fact<'weavery.changed', 'bbox' | 'previousBbox'>;
+
+/**
+ * An event as the tile cache sees it. An envelope from NATS is one (asTileEvent); so is what
+ * a forwarded command's answer tells this instance.
+ */
+export type TileEvent =
+  | TileChangingEvent
+  | { type: Exclude<EventType, TileChangingEvent['type']>; data?: unknown };
+
+/** An envelope as a tile event: parseEnvelope checked its data against its type's schema. */
+export const asTileEvent = (event: EventEnvelope) => event as TileEvent;
 
 export interface TileChange {
   source: string;
@@ -113,15 +152,13 @@ const allZooms = (source: string, bbox: BBox): TileChange => ({
 });
 
 /** Everything an event makes stale. */
-export async function changesFor(event: EventEnvelope, ends: ThreadEnds): Promise<TileChange[]> {
+export async function changesFor(event: TileEvent, ends: ThreadEnds): Promise<TileChange[]> {
   switch (event.type) {
-    case 'node.created': {
-      const d = (event as EventEnvelope<'node.created'>).data;
+    case 'node.created':
       // Its knotting thread comes with its own thread.spun.
-      return [...clusteredPoint('nodes', d.location), ...hexAt(d.location)];
-    }
+      return [...clusteredPoint('nodes', event.data.location), ...hexAt(event.data.location)];
     case 'node.removed': {
-      const d = (event as EventEnvelope<'node.removed'>).data;
+      const d = event.data;
       const accounts = await ends.accountsOfNode(d.id);
       return [
         ...clusteredPoint('nodes', d.location),
@@ -130,7 +167,7 @@ export async function changesFor(event: EventEnvelope, ends: ThreadEnds): Promis
       ];
     }
     case 'node.updated': {
-      const d = (event as EventEnvelope<'node.updated'>).data;
+      const d = event.data;
       const accounts = await ends.accountsOfNode(d.id);
       return [
         ...clusteredPoint('nodes', d.location),
@@ -142,10 +179,9 @@ export async function changesFor(event: EventEnvelope, ends: ThreadEnds): Promis
     }
     case 'account.located':
     case 'account.hidden': {
-      const d = event.data as { accountId: string; publicPoint?: PublicPoint };
-      const previous = (event.data as { previousPublicPoint: PublicPoint | null })
-        .previousPublicPoint;
-      const points = [d.publicPoint, previous].filter((p): p is PublicPoint => !!p);
+      const d = event.data;
+      const current = 'publicPoint' in d ? d.publicPoint : null;
+      const points = [current, d.previousPublicPoint].filter((p): p is PublicPoint => !!p);
       const nodes = await ends.nodesOfAccount(d.accountId);
       return [
         ...points.flatMap((p) => [...clusteredPoint('accounts', p), ...hexAt(p)]),
@@ -155,19 +191,18 @@ export async function changesFor(event: EventEnvelope, ends: ThreadEnds): Promis
     case 'thread.spun':
     case 'thread.renewed':
     case 'thread.expired': {
-      const d = event.data as { from: PublicPoint | null; to: PublicPoint };
+      const d = event.data;
       // A renewal changes no count; spinning and expiry change the thread counts in hex cells.
       const counts = event.type === 'thread.renewed' ? [] : hexAt(d.to);
       return [...(d.from ? threadLines([d.from], [d.to]) : []), ...counts];
     }
-    case 'weavery.created': {
-      const d = (event as EventEnvelope<'weavery.created'>).data;
-      return [allZooms('weaveries', d.bbox)];
-    }
-    case 'weavery.changed': {
-      const d = (event as EventEnvelope<'weavery.changed'>).data;
-      return [allZooms('weaveries', d.bbox), allZooms('weaveries', d.previousBbox)];
-    }
+    case 'weavery.created':
+      return [allZooms('weaveries', event.data.bbox)];
+    case 'weavery.changed':
+      return [
+        allZooms('weaveries', event.data.bbox),
+        allZooms('weaveries', event.data.previousBbox),
+      ];
     default:
       return [];
   }
@@ -186,12 +221,28 @@ export class TileInvalidator {
   constructor(
     private readonly cache: TileCache,
     private readonly ends: ThreadEnds,
+    private readonly log: Logger,
     private readonly settleDelaysMs: number[] = SETTLE_DELAYS_MS,
   ) {}
 
-  /** Drops what the event touches; returns how many cached tiles were dropped now. */
-  async handle(event: EventEnvelope): Promise<number> {
-    const changes = await changesFor(event, this.ends);
+  /**
+   * Drops what the event touches; returns how many cached tiles were dropped now. Never
+   * throws: when the lookup of thread ends fails, everything is dropped instead, because a
+   * stale tile would stay until it is evicted.
+   */
+  async handle(event: TileEvent): Promise<number> {
+    let changes: TileChange[];
+    try {
+      changes = await changesFor(event, this.ends);
+    } catch (error) {
+      const dropped = this.cache.size;
+      this.cache.clear();
+      this.log.warn('tile invalidation failed, cache cleared', {
+        event: event.type,
+        error: String(error),
+      });
+      return dropped;
+    }
     const dropped = applyChanges(this.cache, changes);
     const settling = changes.filter((c) => c.settles);
     if (settling.length) for (const ms of this.settleDelaysMs) this.later(ms, settling);

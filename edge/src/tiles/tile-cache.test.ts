@@ -2,7 +2,14 @@
 // entries that go stale by themselves, renders that overlap a change, the byte bound.
 import { describe, expect, test } from 'bun:test';
 import type { EventEnvelope } from '@weltgewebe/events/contracts';
-import { applyChanges, changesFor, type ThreadEnds } from './invalidation.ts';
+import { createLogger } from '@weltgewebe/kit';
+import {
+  applyChanges,
+  asTileEvent,
+  changesFor,
+  type ThreadEnds,
+  TileInvalidator,
+} from './invalidation.ts';
 import { type CachedTile, TileCache } from './tile-cache.ts';
 import { type TileCoord, tileFraction } from './tile-math.ts';
 
@@ -145,8 +152,9 @@ describe('what an event touches', () => {
     accountsOfNode: async () => [],
     nodesOfAccount: async () => [],
   };
+  /** An event as the consumer hands it over. */
   const envelope = <T extends EventEnvelope['type']>(type: T, data: unknown) =>
-    ({
+    asTileEvent({
       id: crypto.randomUUID(),
       type,
       occurredAt: new Date().toISOString(),
@@ -154,7 +162,7 @@ describe('what an event touches', () => {
       aggregateId: crypto.randomUUID(),
       version: 1,
       data,
-    }) as EventEnvelope;
+    } as EventEnvelope);
 
   test('a thread drops the tiles along its line, not a node tile; an event without tiles drops nothing', async () => {
     const cache = new TileCache(1 << 20);
@@ -213,5 +221,32 @@ describe('what an event touches', () => {
     expect(cache.get(k8)).toBeDefined();
     // At z4 both lie in one tile: the node's own.
     expect(cache.get(k4)).toBeUndefined();
+  });
+
+  test('when the thread ends cannot be looked up, the whole cache goes (never a stale tile)', async () => {
+    const cache = new TileCache(1 << 20);
+    const far = put(cache, ['basemap'], tileAt(paris.lat, paris.lon, 5));
+    put(cache, ['nodes'], tileAt(berlin.lat, berlin.lon, 14));
+    const lines: string[] = [];
+    const broken: ThreadEnds = {
+      accountsOfNode: () => Promise.reject(new Error('connection lost')),
+      nodesOfAccount: () => Promise.reject(new Error('connection lost')),
+    };
+    const invalidator = new TileInvalidator(
+      cache,
+      broken,
+      createLogger('edge', { sink: (l) => lines.push(l) }),
+      [],
+    );
+    const dropped = await invalidator.handle({
+      type: 'node.removed',
+      data: { id: crypto.randomUUID(), location: berlin },
+    });
+    expect({ dropped, size: cache.size, far: cache.get(far) }).toEqual({
+      dropped: 2,
+      size: 0,
+      far: undefined,
+    });
+    expect(lines.join('\n')).toContain('tile invalidation failed, cache cleared');
   });
 });

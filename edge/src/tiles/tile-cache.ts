@@ -1,7 +1,7 @@
 // In-memory LRU of encoded tiles, bounded by bytes, indexed by z/x/y and by zoom so a change
-// drops exactly the tiles it touches (for every source combination that includes the source),
-// whether it names a few tiles or an area over all zooms. Changes are remembered while a render
-// that started before them is still running, so that render never stores its stale result.
+// (an area over a range of zooms) drops exactly the tiles it touches, for every source
+// combination that includes the source. Changes are remembered while a render that started
+// before them is still running, so that render never stores its stale result.
 import { type BBox, type TileCoord, tileRangeOf } from './tile-math.ts';
 
 export interface CachedTile {
@@ -173,15 +173,6 @@ export class TileCache {
         dropped++;
       }
     }
-    return dropped;
-  }
-
-  /** Drops cached tiles at these coordinates whose sources include `source`. Returns how many. */
-  invalidate(source: string, tiles: TileCoord[]): number {
-    const set = new Set(tiles.map(tileKey));
-    this.remember(source, (t) => set.has(tileKey(t)));
-    let dropped = 0;
-    for (const tk of set) dropped += this.dropAt(source, tk);
     return dropped;
   }
 

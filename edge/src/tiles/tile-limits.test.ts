@@ -7,9 +7,9 @@ import postgres from 'postgres';
 import { rebuildRollups } from '../../../core/src/workers/hex-rollup.ts';
 import { loadBasemap } from '../../../db/src/basemap/load-basemap.ts';
 import { type EdgeHarness, startEdgeHarness } from '../testing/edge-harness.ts';
+import { MAX_TILE_BYTES } from './model.ts';
 import { MAX_POINTS_PER_TILE } from './sources/nodes.ts';
 import type { TileCoord } from './tile-math.ts';
-import { MAX_TILE_BYTES } from './tile-service.ts';
 import {
   fetchTile,
   insertAccount,

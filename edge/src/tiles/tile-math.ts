@@ -1,4 +1,4 @@
-// Web-Mercator tile arithmetic: validating z/x/y and finding the tiles a point touches.
+// Web-Mercator tile arithmetic: validating z/x/y and finding the tiles a box touches.
 export const MAX_ZOOM = 22;
 /** Features are clipped with this buffer (in tile extent units of 4096), so edges overlap. */
 export const TILE_EXTENT = 4096;
@@ -26,28 +26,6 @@ export function tileFraction(lat: number, lon: number, z: number): { fx: number;
   const rad = (lat * Math.PI) / 180;
   const fy = ((1 - Math.log(Math.tan(rad) + 1 / Math.cos(rad)) / Math.PI) / 2) * n;
   return { fx, fy };
-}
-
-/**
- * Every tile (all zooms) in which a feature at this point is drawn — its own tile and, near
- * an edge, the neighbours whose buffer reaches it.
- */
-export function tilesTouchedBy(lat: number, lon: number, maxZoom = MAX_ZOOM): TileCoord[] {
-  const out: TileCoord[] = [];
-  const margin = TILE_BUFFER / TILE_EXTENT;
-  for (let z = 0; z <= maxZoom; z++) {
-    const n = 2 ** z;
-    const { fx, fy } = tileFraction(lat, lon, z);
-    const xs = new Set([Math.floor(fx), Math.floor(fx - margin), Math.floor(fx + margin)]);
-    const ys = new Set([Math.floor(fy), Math.floor(fy - margin), Math.floor(fy + margin)]);
-    for (const x of xs) {
-      for (const y of ys) {
-        if (y < 0 || y >= n) continue;
-        out.push({ z, x: ((x % n) + n) % n, y });
-      }
-    }
-  }
-  return out;
 }
 
 /** A WGS84 box: [west, south, east, north]. A point is a box of no size. */

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { createPool } from '@weltgewebe/db/client';
 import { cellToLatLng, cellToParent, getResolution, latLngToCell } from 'h3-js';
+import postgres from 'postgres';
 import { rebuildRollups } from '../../../core/src/workers/hex-rollup.ts';
 import type { DecodedFeature } from '../testing/decode-mvt.ts';
 import { type EdgeHarness, startEdgeHarness } from '../testing/edge-harness.ts';
@@ -612,9 +613,43 @@ describe('HTTP', () => {
       ['/tiles/constructor/1/0/0.mvt', 404, 'UNKNOWN_TILE_SOURCE'],
       ['/tiles/nodes,/1/0/0.mvt', 404, 'UNKNOWN_TILE_SOURCE'],
     ] as const) {
-      const res = await h.request(path);
+      const res = await h.request(path, { headers: { 'x-request-id': 'tile-req-0001' } });
       expect(res.status).toBe(status);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
+      // The id a person can quote is in the body, as in every other edge error.
+      expect(await res.json()).toEqual({
+        error: { code, message: expect.any(String), requestId: 'tile-req-0001' },
+      });
+      expect(res.headers.get('cache-control')).toBe('no-store');
+    }
+    for (const path of ['/tiles/nodes.json?kinds=castle', '/tiles/secrets.json']) {
+      const res = await h.request(path);
+      const body = (await res.json()) as { error: { requestId: string } };
+      expect(body.error.requestId).toBe(res.headers.get('x-request-id')!);
+    }
+  });
+
+  test('a tile the database cannot render is 500 JSON with the request id, nothing internal', async () => {
+    const owner = postgres(h.core.db.ownerUrl, { max: 1, onnotice: () => {} });
+    await owner`REVOKE SELECT ON weaveries FROM weltgewebe_edge`;
+    try {
+      const res = await h.request(tilePath('weaveries', tileOf({ lat: 47.37, lon: 8.54 }, 11)), {
+        headers: { 'x-request-id': 'tile-broken-01' },
+      });
+      expect(res.status).toBe(500);
+      const text = await res.text();
+      expect(JSON.parse(text)).toEqual({
+        error: {
+          code: 'INTERNAL',
+          message: 'Interner Fehler (Anfrage tile-broken-01).',
+          requestId: 'tile-broken-01',
+        },
+      });
+      for (const leak of ['permission', 'weaveries', 'SELECT', 'Postgres']) {
+        expect(text).not.toContain(leak);
+      }
+    } finally {
+      await owner`GRANT SELECT ON weaveries TO weltgewebe_edge`;
+      await owner.end();
     }
   });
 
@@ -638,6 +673,35 @@ describe('HTTP', () => {
         new Uint8Array(Bun.gunzipSync(new Uint8Array(await first.arrayBuffer()))),
       );
     }
+  });
+
+  test('/metrics counts each tile answer once as a cache hit or miss, and each render', async () => {
+    /** The value of a sample by its name and (part of) its labels. */
+    const metric = async (name: string, label = '') => {
+      const text = await (await h.request('/metrics')).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(label));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    const renders = () =>
+      metric('weltgewebe_tile_render_seconds_count', 'sources="threads,weaveries"');
+    const before = {
+      hits: await metric('weltgewebe_tile_cache_hits_total'),
+      misses: await metric('weltgewebe_tile_cache_misses_total'),
+      renders: await renders(),
+    };
+    const path = tilePath('threads,weaveries', tileOf({ lat: 46.95, lon: 7.45 }, 10));
+    // Three at once: one render that all three share, each a miss (none found it cached).
+    const first = await Promise.all([1, 2, 3].map(() => h.request(path)));
+    expect(first.map((r) => r.status)).toEqual([200, 200, 200]);
+    const etag = first[0]!.headers.get('etag')!;
+    expect((await h.request(path)).status).toBe(200);
+    expect((await h.request(path, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    expect((await h.request(tilePath('secrets', tileOf({ lat: 1, lon: 1 }, 3)))).status).toBe(404);
+    expect({
+      hits: (await metric('weltgewebe_tile_cache_hits_total')) - before.hits,
+      misses: (await metric('weltgewebe_tile_cache_misses_total')) - before.misses,
+      renders: (await renders()) - before.renders,
+    }).toEqual({ hits: 2, misses: 3, renders: 1 });
   });
 
   test('TileJSON 3.0.0 per source and for composites; the catalog lists every source', async () => {
