@@ -13,6 +13,8 @@ const schema = z.object({
     .url()
     .default('postgres://weltgewebe_core@127.0.0.1:54329/weltgewebe'),
   NATS_URL: z.string().default('nats://127.0.0.1:4223'),
+  /** Copies of stream GEWEBE the relay and workers ask for: 3 on a three-node NATS cluster. */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   OIDC_ISSUER: z.string().url().default('http://localhost:3003'),
   OIDC_AUDIENCE: z.string().default('weltgewebe'),
   ROLE_CLAIM_PATH: z.string().default('realm_access.roles'),

@@ -9,6 +9,7 @@ import {
   serviceEndpoints,
   TokenRejected,
 } from '@weltgewebe/kit';
+import { COMMIT_LSN_HEADER } from './commit-lsn.ts';
 import { CORE_VERSION } from './env.ts';
 import { DomainError } from './errors.ts';
 import { coreRouter } from './router.ts';
@@ -20,6 +21,8 @@ export interface CoreHttpDeps {
   verifier: JwtVerifier;
   metrics: ServiceMetrics;
   checks: Record<string, () => Promise<unknown>>;
+  /** The WAL position after a command (commit-lsn.ts); without it no x-commit-lsn is sent. */
+  commitLsn?: () => Promise<string>;
 }
 
 export function createCoreFetch(deps: CoreHttpDeps) {
@@ -75,6 +78,15 @@ export function createCoreFetch(deps: CoreHttpDeps) {
             log.error('procedure failed', { path, error: error.cause ?? error });
         },
       });
+      // Commands come as POST; their commits are done by now.
+      if (request.method === 'POST' && response.status < 400 && deps.commitLsn) {
+        try {
+          response.headers.set(COMMIT_LSN_HEADER, await deps.commitLsn());
+        } catch (error) {
+          // Without it the edge reads the primary for this caller; nothing is wrong for them.
+          log.warn('commit lsn unavailable', { error: String(error) });
+        }
+      }
     } else {
       response =
         (await endpoints(request)) ??

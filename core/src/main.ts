@@ -1,6 +1,7 @@
 // Core process: commands over tRPC on PORT (default 3002).
 import { createPool } from '@weltgewebe/db/client';
 import { createJwtVerifier, createLogger, createServiceMetrics } from '@weltgewebe/kit';
+import { walInsertLsn } from './commit-lsn.ts';
 import { loadCoreEnv } from './env.ts';
 import { createCoreFetch } from './http.ts';
 
@@ -24,6 +25,7 @@ const handler = createCoreFetch({
   verifier,
   metrics,
   checks: { database: () => sql`SELECT 1`, oidc: verifier.ready },
+  commitLsn: () => walInsertLsn(sql),
 });
 const server = Bun.serve({ port: env.PORT, hostname: '0.0.0.0', fetch: handler });
 log.info('core listening', { port: server.port });

@@ -1,6 +1,11 @@
 // Relay process: outbox → JetStream stream GEWEBE; health and metrics on RELAY_PORT.
 import { createPool } from '@weltgewebe/db/client';
-import { connectNats, ensureStream, jetstream } from '@weltgewebe/events/jetstream';
+import {
+  connectNats,
+  DEFAULT_STREAM,
+  ensureStreamPatiently,
+  jetstream,
+} from '@weltgewebe/events/jetstream';
 import { createLogger, createServiceMetrics, serviceEndpoints } from '@weltgewebe/kit';
 import { CORE_VERSION, loadCoreEnv } from './env.ts';
 import { OutboxRelay } from './outbox/relay.ts';
@@ -9,7 +14,11 @@ const env = loadCoreEnv();
 const log = createLogger('relay', { level: env.LOG_LEVEL });
 const sql = createPool(env.CORE_DATABASE_URL, { applicationName: 'relay', max: 3 });
 const nc = await connectNats(env.NATS_URL, 'weltgewebe-relay');
-await ensureStream(nc);
+await ensureStreamPatiently(
+  nc,
+  { ...DEFAULT_STREAM, replicas: env.NATS_STREAM_REPLICAS },
+  (error) => log.warn('stream not ready, retrying', { error: String(error) }),
+);
 const metrics = createServiceMetrics('relay');
 const published = metrics.counter(
   'weltgewebe_outbox_published_total',

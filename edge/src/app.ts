@@ -15,13 +15,19 @@ import { EDGE_VERSION } from './env.ts';
 import { jsonError } from './json-error.ts';
 import { LiveHub } from './live/live-hub.ts';
 import { createRequestGuard, type ProtectionOptions } from './protection/request-guard.ts';
+import { ReadRouting } from './replica/read-routing.ts';
 import { tileRoutes } from './tiles/router.ts';
 import { createTileService } from './tiles/tile-service.ts';
 import type { EdgeServices } from './trpc.ts';
 import { trpcRoutes } from './trpc-routes.ts';
 
 export interface EdgeDeps {
+  /** The primary (edge role). */
   sql: Sql;
+  /** A streaming replica (edge role) that answers reads once it holds what they must see. */
+  replica?: Sql | null;
+  /** Longest a read waits for the replica to reach the caller's last write. */
+  replicaWaitMs?: number;
   core: CoreClientFactory;
   verifier: JwtVerifier;
   log: Logger;
@@ -35,8 +41,26 @@ export interface EdgeDeps {
 }
 
 export function createEdge(deps: EdgeDeps) {
+  const readsTotal = deps.metrics.counter(
+    'weltgewebe_edge_reads_total',
+    'Reads by the database that answered them',
+    ['pool'],
+  );
+  const replicaUp = deps.metrics.gauge(
+    'weltgewebe_edge_replica_up',
+    '1 while the read replica answers, 0 while reads fall back to the primary',
+  );
+  const reads = new ReadRouting({
+    primary: deps.sql,
+    replica: deps.replica ?? null,
+    ...(deps.replicaWaitMs !== undefined ? { maxWaitMs: deps.replicaWaitMs } : {}),
+    log: deps.log,
+    onRead: (pool) => readsTotal.inc({ pool }),
+    onReplicaState: (up) => replicaUp.set(up ? 1 : 0),
+  });
   const tiles = createTileService({
     sql: deps.sql,
+    reads,
     cacheBytes: deps.tileCacheBytes,
     log: deps.log,
   });
@@ -44,6 +68,7 @@ export function createEdge(deps: EdgeDeps) {
   const guard = createRequestGuard(deps.protection);
   const services: EdgeServices = {
     sql: deps.sql,
+    reads,
     core: deps.core,
     log: deps.log,
     authRequiredForRead: deps.authRequiredForRead,
@@ -133,7 +158,7 @@ export function createEdge(deps: EdgeDeps) {
     return response;
   };
 
-  return { app, handle, tiles, live };
+  return { app, handle, tiles, live, reads };
 }
 
 export type Edge = ReturnType<typeof createEdge>;

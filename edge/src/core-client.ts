@@ -1,33 +1,91 @@
 // Typed tRPC client to the core. Forwards the caller's token, request id and trace
-// context; keeps core errors' codes; core down or slow becomes SERVICE_UNAVAILABLE.
+// context; keeps core errors' codes; core down or slow becomes SERVICE_UNAVAILABLE. With
+// several core instances (CORE_URL as a comma list) calls take turns, and a call that could
+// not even connect (an instance that is down) goes to the next one at once: it never reached
+// the first, so it cannot have been applied twice. A call that was sent and then lost its
+// answer is not repeated here (the caller repeats it with the same operationId).
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import type { CoreRouter } from '@weltgewebe/core/router';
 import { ApiError, type ApiErrorData } from '@weltgewebe/kit';
+
+/** The header with which the core names the WAL position of a command's commit. */
+export const COMMIT_LSN_HEADER = 'x-commit-lsn';
 
 export interface ForwardContext {
   /** The caller's access token; null for public reads the core answers for everyone. */
   token: string | null;
   requestId: string;
   traceparent?: string | null;
+  /** Told the WAL position the core answered a command with (read-your-writes). */
+  onCommitLsn?: (lsn: string) => void;
+}
+
+/** How long an instance that refused a connection is passed over. */
+const DOWN_FOR_MS = 2_000;
+
+function refusedConnection(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return code === 'ECONNREFUSED' || code === 'ConnectionRefused';
+}
+
+/** Takes turns over the core instances and skips one that just refused connections. */
+export function coreInstances(baseUrls: string[], fetchImpl: typeof fetch) {
+  if (baseUrls.length === 0) throw new Error('no core URL');
+  const downUntil = new Map<string, number>();
+  let turn = 0;
+  return async (path: string, init: RequestInit): Promise<Response> => {
+    const now = Date.now();
+    const start = turn++ % baseUrls.length;
+    const order = baseUrls.map((_, i) => baseUrls[(start + i) % baseUrls.length]!);
+    // Up ones first; the ones marked down are still tried when nothing else is left.
+    order.sort(
+      (a, b) => Number((downUntil.get(a) ?? 0) > now) - Number((downUntil.get(b) ?? 0) > now),
+    );
+    let lastError: unknown;
+    for (const base of order) {
+      try {
+        const response = await fetchImpl(`${base}${path}`, init);
+        downUntil.delete(base);
+        return response;
+      } catch (error) {
+        if (!refusedConnection(error)) throw error;
+        downUntil.set(base, Date.now() + DOWN_FOR_MS);
+        lastError = error;
+      }
+    }
+    throw lastError;
+  };
 }
 
 export function createCoreClient(
-  baseUrl: string,
+  baseUrl: string | string[],
   timeoutMs: number,
   fetchImpl: typeof fetch = fetch,
 ) {
+  const bases = (Array.isArray(baseUrl) ? baseUrl : baseUrl.split(','))
+    .map((u) => u.trim().replace(/\/$/, ''))
+    .filter(Boolean);
+  const send = coreInstances(bases, fetchImpl);
+  const first = bases[0]!;
   return (fwd: ForwardContext) =>
     createTRPCClient<CoreRouter>({
       links: [
         httpLink({
-          url: `${baseUrl.replace(/\/$/, '')}/trpc`,
+          url: `${first}/trpc`,
           headers: () => ({
             ...(fwd.token ? { authorization: `Bearer ${fwd.token}` } : {}),
             'x-request-id': fwd.requestId,
             ...(fwd.traceparent ? { traceparent: fwd.traceparent } : {}),
           }),
-          fetch: (url, init) =>
-            fetchImpl(url, { ...(init as RequestInit), signal: AbortSignal.timeout(timeoutMs) }),
+          fetch: async (url, init) => {
+            const response = await send(String(url).slice(first.length), {
+              ...(init as RequestInit),
+              signal: AbortSignal.timeout(timeoutMs),
+            });
+            const lsn = response.headers.get(COMMIT_LSN_HEADER);
+            if (lsn) fwd.onCommitLsn?.(lsn);
+            return response;
+          },
         }),
       ],
     });

@@ -11,7 +11,19 @@ const schema = z.object({
     .default('postgres://weltgewebe_edge@127.0.0.1:54329/weltgewebe'),
   EDGE_DATABASE_REPLICA_URL: z.string().url().optional(),
   NATS_URL: z.string().default('nats://127.0.0.1:4223'),
-  CORE_URL: z.string().url().default('http://127.0.0.1:3002'),
+  /** One core, or several (comma separated) that calls take turns over. */
+  CORE_URL: z
+    .string()
+    .default('http://127.0.0.1:3002')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().url()).min(1)),
+  /** Longest a read waits for the replica to reach the caller's last write before it asks the primary. */
+  REPLICA_WAIT_MS: z.coerce.number().int().min(0).max(5_000).default(200),
   CORE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   OIDC_ISSUER: z.string().url().default('http://localhost:3003'),
   OIDC_AUDIENCE: z.string().default('weltgewebe'),

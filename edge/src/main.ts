@@ -13,10 +13,12 @@ const env = loadEdgeEnv();
 // A bad TRUSTED_PROXIES entry stops the start, like any other invalid setting.
 parseTrustedProxies(env.TRUSTED_PROXIES);
 const log = createLogger('edge', { level: env.LOG_LEVEL });
-const sql = createPool(env.EDGE_DATABASE_REPLICA_URL ?? env.EDGE_DATABASE_URL, {
-  applicationName: 'edge',
-  max: 20,
-});
+// The primary answers reads when no replica is configured, or when the replica does not yet
+// hold what a read must see (replica/read-routing.ts); the replica takes the rest.
+const sql = createPool(env.EDGE_DATABASE_URL, { applicationName: 'edge', max: 20 });
+const replica = env.EDGE_DATABASE_REPLICA_URL
+  ? createPool(env.EDGE_DATABASE_REPLICA_URL, { applicationName: 'edge-replica', max: 20 })
+  : null;
 const verifier = createJwtVerifier({
   issuer: env.OIDC_ISSUER,
   audience: env.OIDC_AUDIENCE,
@@ -25,6 +27,8 @@ const verifier = createJwtVerifier({
 let nc: NatsConnection | null = null;
 const edge = createEdge({
   sql,
+  replica,
+  replicaWaitMs: env.REPLICA_WAIT_MS,
   core: createCoreClient(env.CORE_URL, env.CORE_TIMEOUT_MS),
   verifier,
   log,
@@ -38,7 +42,8 @@ const edge = createEdge({
     maxBodyBytes: env.MAX_BODY_BYTES,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
   },
-  // Readiness is the database only: with NATS or the core away the edge still serves reads.
+  // Readiness is the primary only: with NATS, the core or the replica away the edge still
+  // serves reads (a replica that is away is passed over, see /metrics edge_replica_up).
   checks: { database: () => sql`SELECT 1` },
 });
 
@@ -49,7 +54,7 @@ let liveFeed: { stop(): Promise<void> } | null = null;
   for (;;) {
     try {
       nc = await connectNats(env.NATS_URL, 'weltgewebe-edge');
-      consumer = startInvalidationConsumer(nc, edge.tiles, log);
+      consumer = startInvalidationConsumer(nc, edge.tiles, log, edge.reads);
       liveFeed = startLiveFeed(nc, edge.live, sql, log);
       log.info('edge connected to NATS');
       return;
@@ -76,7 +81,9 @@ const stop = async () => {
   await consumer?.stop();
   await liveFeed?.stop();
   await nc?.drain().catch(() => {});
+  edge.reads.stop();
   await sql.end({ timeout: 5 });
+  await replica?.end({ timeout: 5 });
   process.exit(0);
 };
 process.on('SIGINT', stop);

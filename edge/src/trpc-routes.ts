@@ -1,11 +1,12 @@
 // tRPC over HTTP at /trpc/*: tRPC's fetch adapter inside an Elysia route (Elysia's own tRPC
 // plugin speaks tRPC 10). Transport only: who calls (bearer token or the session cookie, with
 // the CSRF guard for cookie-borne POSTs), the procedure context, the log of internal errors
-// and Retry-After for the core's command limit.
+// Retry-After for the core's command limit, and the commit's WAL position for read-your-writes.
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { ApiError, type JwtVerifier, type Logger, requestIdFrom } from '@weltgewebe/kit';
 import { Elysia } from 'elysia';
 import { type CallerAuth, identifyCaller, sameOriginAllowed } from './auth/identify.ts';
+import { callerMinLsn, formatLsn, lsnCookie } from './replica/lsn.ts';
 import { edgeRouter } from './router.ts';
 import type { EdgeContext, EdgeServices } from './trpc.ts';
 
@@ -37,6 +38,11 @@ export function trpcRoutes(deps: TrpcRouteDeps) {
       );
     }
     const log = deps.log.child({ request_id: requestId });
+    const minLsn = callerMinLsn(request.headers);
+    const commit = { lsn: null as bigint | null };
+    const secure =
+      new URL(request.url).protocol === 'https:' ||
+      request.headers.get('x-forwarded-proto') === 'https';
     return fetchRequestHandler({
       endpoint: '/trpc',
       req: request,
@@ -49,6 +55,8 @@ export function trpcRoutes(deps: TrpcRouteDeps) {
           traceparent: request.headers.get('traceparent'),
           services: deps.services,
           log,
+          minLsn,
+          commit,
         };
       },
       onError: ({ error, path }) => {
@@ -57,13 +65,21 @@ export function trpcRoutes(deps: TrpcRouteDeps) {
       },
       // A command over the core's per-account limit: HTTP 429 (tRPC's own status) plus
       // the Retry-After the core put into the error's details.
+      // A command's answer names its commit's WAL position; with a replica the caller keeps
+      // it (cookie) so their next reads, on any edge behind Caddy, are not older than it.
       responseMeta: ({ errors }) => {
+        const headers = new Headers();
         const seconds = errors
           .map((e) => (e instanceof ApiError ? e.details?.retryAfterSeconds : undefined))
           .find((s): s is number => typeof s === 'number' && s > 0);
-        return seconds
-          ? { headers: new Headers({ 'retry-after': String(Math.ceil(seconds)) }) }
-          : {};
+        if (seconds) headers.set('retry-after', String(Math.ceil(seconds)));
+        if (commit.lsn !== null) {
+          const newest = minLsn !== null && minLsn > commit.lsn ? minLsn : commit.lsn;
+          headers.set('x-commit-lsn', formatLsn(commit.lsn));
+          if (deps.services.reads.hasReplica)
+            headers.append('set-cookie', lsnCookie(newest, secure));
+        }
+        return { headers };
       },
     });
   };

@@ -4,11 +4,18 @@ import type { Sql } from '@weltgewebe/db/client';
 import { ApiError, type AuthIdentity, formatApiError, type Logger } from '@weltgewebe/kit';
 import type { CoreClientFactory } from './core-client.ts';
 import type { LiveHub } from './live/live-hub.ts';
+import { parseLsn } from './replica/lsn.ts';
+import type { ReadRouting } from './replica/read-routing.ts';
 import type { TileInvalidator } from './tiles/invalidation.ts';
 
 export interface EdgeServices {
-  /** Read-only pool (edge role; replica when configured). */
+  /**
+   * Read-only pool (edge role) for this call: in a read procedure the one read-routing picked
+   * (replica or primary), elsewhere the primary.
+   */
   sql: Sql;
+  /** Primary and replica, and which of them may answer a read. */
+  reads: ReadRouting;
   core: CoreClientFactory;
   log: Logger;
   authRequiredForRead: boolean;
@@ -28,6 +35,10 @@ export interface EdgeContext {
   traceparent: string | null;
   services: EdgeServices;
   log: Logger;
+  /** The caller's last write (cookie or header): reads must not be older. */
+  minLsn: bigint | null;
+  /** Filled by forwarded commands: the newest WAL position the core answered with. */
+  commit: { lsn: bigint | null };
 }
 
 const t = initTRPC.context<EdgeContext>().create({
@@ -44,12 +55,22 @@ const t = initTRPC.context<EdgeContext>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Reads: open to everyone unless AUTH_REQUIRED_FOR_READ. */
-export const readProcedure = t.procedure.use(({ ctx, next }) => {
+/**
+ * Reads: open to everyone unless AUTH_REQUIRED_FOR_READ. Answered by the replica when it holds
+ * the caller's last write, else by the primary; a read the replica broke off (it went away)
+ * runs again on the primary.
+ */
+export const readProcedure = t.procedure.use(async ({ ctx, next }) => {
   if (ctx.services.authRequiredForRead && !ctx.identity) {
     throw new ApiError('UNAUTHORIZED', 'UNAUTHORIZED', 'Zum Lesen ist eine Anmeldung nötig.');
   }
-  return next();
+  const { reads } = ctx.services;
+  const sql = await reads.forCaller(ctx.minLsn);
+  const result = await next({ ctx: { services: { ...ctx.services, sql } } });
+  if (!result.ok && reads.retryOnPrimary(sql, result.error.cause)) {
+    return next({ ctx: { services: { ...ctx.services, sql: reads.primary } } });
+  }
+  return result;
 });
 
 /** Commands: forwarded to the core with the caller's token; the core decides. */
@@ -60,6 +81,12 @@ export const forwardProcedure = t.procedure.use(({ ctx, next }) => {
     token: identity.token,
     requestId: ctx.requestId,
     traceparent: ctx.traceparent,
+    onCommitLsn: (text) => {
+      const lsn = parseLsn(text);
+      if (lsn !== null && (ctx.commit.lsn === null || lsn > ctx.commit.lsn)) ctx.commit.lsn = lsn;
+    },
   });
-  return next({ ctx: { ...ctx, identity, core } });
+  // What a command reads around its forwarding (a node's place before a move) is the primary's.
+  const services = { ...ctx.services, sql: ctx.services.reads.primary };
+  return next({ ctx: { ...ctx, identity, core, services } });
 });

@@ -55,6 +55,31 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
   });
 }
 
+/**
+ * ensureStream, tried again while JetStream cannot answer yet: a cluster electing its meta
+ * leader, a node of it restarting, or no server reachable at all. A process that starts in
+ * such a moment waits instead of dying.
+ */
+export async function ensureStreamPatiently(
+  nc: NatsConnection,
+  settings: StreamSettings,
+  onRetry: (error: unknown) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  let delayMs = 250;
+  for (;;) {
+    try {
+      await ensureStream(nc, settings);
+      return;
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      onRetry(error);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      delayMs = Math.min(5_000, delayMs * 2);
+    }
+  }
+}
+
 /** Creates stream GEWEBE or brings its settings up to date. */
 export async function ensureStream(
   nc: NatsConnection,
@@ -202,6 +227,56 @@ export async function* consumeFromNow(
     }
     yield envelope;
   }
+}
+
+/** An event with its place in the stream: the sequence orders and resumes live readers. */
+export interface SequencedEvent {
+  seq: number;
+  envelope: EventEnvelope;
+}
+
+/**
+ * Events after `afterSeq` (all subjects under `filterSubject`), for one process: an ordered
+ * consumer, which recreates itself from the last sequence it delivered when its server goes
+ * away (a node of a cluster dying), so nothing in between is skipped.
+ */
+export async function* consumeAfter(
+  js: JetStreamClient,
+  filterSubject: string,
+  afterSeq: number,
+  signal: AbortSignal | undefined,
+  onMalformed: OnMalformed,
+): AsyncGenerator<SequencedEvent> {
+  const consumer = await js.consumers.get(STREAM_NAME, {
+    filter_subjects: filterSubject,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: afterSeq + 1,
+  });
+  const messages = await consumer.consume();
+  const close = () => void messages.close();
+  signal?.addEventListener('abort', close);
+  try {
+    for await (const m of messages) {
+      let envelope: EventEnvelope;
+      try {
+        envelope = parseEnvelope(m.json());
+      } catch (error) {
+        onMalformed(describeMalformed(m, error));
+        continue;
+      }
+      yield { seq: m.seq, envelope };
+    }
+  } finally {
+    signal?.removeEventListener('abort', close);
+    await messages.close();
+  }
+}
+
+/** The sequence of the newest message in stream GEWEBE (0 when it is empty). */
+export async function lastStreamSeq(nc: NatsConnection): Promise<number> {
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.streams.info(STREAM_NAME);
+  return info.state.last_seq;
 }
 
 export type { JetStreamClient, JetStreamManager };

@@ -1,7 +1,7 @@
-// `bun infra/src/cli.ts up|test|restore-drill|backup`: the local stack, the whole test suite,
-// and the backups of the local cluster.
-// The README's two commands (`npm run up`, `npm test`) end up here after infra/bin/weltgewebe
-// has installed Bun and the dependencies.
+// `bun infra/src/cli.ts up|test|chaos|restore-drill|backup`: the local stack, the whole test
+// suite, the chaos run and the backups of the local cluster. The README's commands (`npm run
+// up`, `npm test`, `npm run chaos`, `npm run restore-drill`) end up here after
+// infra/bin/weltgewebe has installed Bun and the dependencies.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { runRestoreDrill, summaryLine } from './backup/restore-drill.ts';
 import { runTests } from './run-tests.ts';
 import { type PostgresHandle, startPostgres } from './services/postgres.ts';
 import { ensureSystemPackages } from './services/system-packages.ts';
-import { DEFAULT_PORTS, REPO_ROOT, startStack } from './stack/stack.ts';
+import { DEFAULT_PORTS, REPO_ROOT, type StackTopology, startStack } from './stack/stack.ts';
 
 const log = (line: string) => console.log(`\x1b[1mweltgewebe\x1b[0m │ ${line}`);
 
@@ -44,6 +44,15 @@ function portsFromEnv() {
   return ports;
 }
 
+/** `--ha` or `--topology=ha`: the doubled topology; anything else is the default. */
+function topologyFrom(args: string[]): StackTopology {
+  if (args.includes('--ha')) return 'ha';
+  const named = args.find((a) => a.startsWith('--topology='))?.slice('--topology='.length);
+  if (named === undefined || named === 'single') return 'single';
+  if (named === 'ha') return 'ha';
+  throw new Error(`unknown topology "${named}" (single or ha)`);
+}
+
 function backupPortFromEnv(): number {
   const value = process.env.BACKUP_PORT ?? '3006';
   const port = Number(value);
@@ -52,17 +61,29 @@ function backupPortFromEnv(): number {
   return port;
 }
 
-async function up() {
+async function up(args: string[]) {
   ensureSystemPackages({ forTests: false, log });
+  const topology = topologyFrom(args);
+  // The HA topology keeps its own data (replica, NATS cluster, backups) beside the default one.
+  const dataDir = join(REPO_ROOT, '.data', ...(topology === 'ha' ? ['ha'] : []));
   const stack = await startStack({
-    dataDir: join(REPO_ROOT, '.data'),
+    dataDir,
     ports: portsFromEnv(),
     ephemeral: false,
     seed: process.env.SEED_DEMO !== 'false',
+    topology,
     output: 'prefix',
     log,
-    backup: { dir: join(REPO_ROOT, '.data', 'backup'), port: backupPortFromEnv() },
+    backup: { dir: join(dataDir, 'backup'), port: backupPortFromEnv() },
   });
+  if (topology === 'ha') {
+    const port = (name: string) => new URL(stack.readyUrls.get(name)!).port;
+    log(
+      `HA topology: edges :${port('edge')} :${port('edge2')}, cores :${port('core')} :${port('core2')}, ` +
+        `relays :${port('relay')} :${port('relay2')}, workers :${port('workers')} :${port('workers2')}, ` +
+        `PostgreSQL primary :${stack.ports.postgres} replica :${stack.replica!.port}, NATS ${stack.natsUrl}`,
+    );
+  }
   log(
     `Weltgewebe is up: ${stack.url}  (demo users reader / weaver / admin, password "demo"; Ctrl-C stops)`,
   );
@@ -165,7 +186,14 @@ async function backupNow(args: string[]) {
 const command = process.argv[2];
 switch (command) {
   case 'up':
-    await up();
+    await up(process.argv.slice(3));
+    break;
+  case 'chaos':
+    ensureSystemPackages({ forTests: false, log });
+    // Loaded only here: the chaos run reads the workers' own handler lists.
+    process.exit(
+      await (await import('./chaos/chaos-cli.ts')).runChaosCommand(process.argv.slice(3), log),
+    );
     break;
   case 'test':
     ensureSystemPackages({ forTests: true, log });
@@ -181,7 +209,11 @@ switch (command) {
     console.log(`usage: bun infra/src/cli.ts <command>
 
   up      install what is missing, start the whole stack with demo data on http://localhost:8080
+          --ha: two edges, cores, relays and worker processes, a PostgreSQL streaming replica
+          and a three-node NATS JetStream cluster (data in .data/ha)
   test    run every test (unit, integration, browser) against real services; ends "N passed, N failed"
+  chaos   start the HA topology on free ports, put load on it and kill -9 one process of each
+          kind in turn; ends "chaos: N commands acknowledged, 0 lost, …" (--short: about 45 s)
   restore-drill [--backup=if-none|full|diff|incr]
           restore the local database from its backups to just after a marker write into a
           fresh cluster, compare every table, replay the outbox; prints RPO, RTO, tables

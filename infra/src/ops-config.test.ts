@@ -125,7 +125,7 @@ describe('Prometheus and Grafana', () => {
     expect(tested.exitCode).toBe(0);
   });
 
-  test('alerts cover a service going down, 5xx rate and a stuck outbox', () => {
+  test('alerts cover a service going down, 5xx rate, a stuck outbox and a replica away', () => {
     const alerts = parse(readText('infra/observability/alerts.yml')) as {
       groups: { rules: { alert: string; expr: string }[] }[];
     };
@@ -133,6 +133,8 @@ describe('Prometheus and Grafana', () => {
     expect(byName.get('ServiceDown')).toContain('up{');
     expect(byName.get('HighServerErrorRate')).toContain('status=~"5.."');
     expect(byName.get('OutboxBacklog')).toContain('weltgewebe_outbox_pending');
+    // An edge reading from the primary only (replica away) says so.
+    expect(byName.get('ReplicaUnavailable')).toContain('weltgewebe_edge_replica_up');
   });
 
   // The operations issue's list: each alert, the metric it watches, and a dashboard panel.
@@ -171,8 +173,11 @@ describe('Prometheus and Grafana', () => {
       'edge:3001',
       'edge2:3001',
       'core:3002',
+      'core2:3002',
       'relay:3004',
+      'relay2:3004',
       'workers:3005',
+      'workers2:3005',
       'backup:3006',
     ]) {
       expect(targets).toContain(target);
@@ -249,12 +254,18 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(services).sort()).toEqual(
       [
         'postgis',
+        'postgis-replica',
         'migrate',
         'nats',
+        'nats2',
+        'nats3',
         'keycloak',
         'core',
+        'core2',
         'relay',
+        'relay2',
         'workers',
+        'workers2',
         'edge',
         'edge2',
         'web',
@@ -282,8 +293,11 @@ describe('docker-compose.yml', () => {
     const expected: Record<string, string[]> = {
       migrate: scriptCommand('db', 'migrate'),
       core: scriptCommand('core', 'start'),
+      core2: scriptCommand('core', 'start'),
       relay: scriptCommand('core', 'relay'),
+      relay2: scriptCommand('core', 'relay'),
       workers: scriptCommand('core', 'workers'),
+      workers2: scriptCommand('core', 'workers'),
       edge: scriptCommand('edge', 'start'),
       edge2: scriptCommand('edge', 'start'),
       web: scriptCommand('web', 'start'),
@@ -355,6 +369,66 @@ describe('docker-compose.yml', () => {
       'bun run --filter @weltgewebe/web build',
     );
     expect(existsSync(join(ROOT, 'infra/docker/oidc-dev.Dockerfile'))).toBe(true);
+  });
+
+  test('runs the HA shape: two of each process, a streaming replica, a three-node NATS cluster', () => {
+    const env = (name: string) => services[name]!.environment!;
+    // The edges read from the replica (falling back to the primary) and take turns over both cores.
+    for (const edge of ['edge', 'edge2']) {
+      expect(env(edge).EDGE_DATABASE_URL).toContain('@postgis:5432/');
+      expect(env(edge).EDGE_DATABASE_REPLICA_URL).toContain('@postgis-replica:5432/');
+      expect(env(edge).CORE_URL!.split(',').sort()).toEqual([
+        'http://core2:3002',
+        'http://core:3002',
+      ]);
+    }
+    // Every app service knows all three NATS nodes; relays and workers keep GEWEBE three times.
+    const natsNodes = ['nats', 'nats2', 'nats3'];
+    for (const name of [
+      'core',
+      'core2',
+      'relay',
+      'relay2',
+      'workers',
+      'workers2',
+      'edge',
+      'edge2',
+    ]) {
+      const urls = env(name)
+        .NATS_URL!.split(',')
+        .map((u) => new URL(u).hostname);
+      expect({ name, urls: urls.sort() }).toEqual({ name, urls: natsNodes });
+    }
+    for (const name of ['relay', 'relay2', 'workers', 'workers2']) {
+      expect({ name, replicas: env(name).NATS_STREAM_REPLICAS }).toEqual({ name, replicas: '3' });
+    }
+    // Each node: its own name and store, routes to the two others, JetStream on.
+    const stores = new Set<string>();
+    for (const node of natsNodes) {
+      const command = services[node]!.command!;
+      expect(command).toContain('-js');
+      const flag = (f: string) => command[command.indexOf(f) + 1]!;
+      expect(flag('--cluster_name')).toBe('weltgewebe');
+      const routes = flag('--routes')
+        .split(',')
+        .map((r) => new URL(r).hostname)
+        .sort();
+      expect({ node, routes }).toEqual({ node, routes: natsNodes.filter((n) => n !== node) });
+      stores.add(services[node]!.volumes!.find((v) => v.endsWith(':/data'))!);
+    }
+    expect(stores.size).toBe(3);
+    // The replica clones the primary through the slot the primary's init script makes.
+    const replica = services['postgis-replica']!;
+    expect(replica.image).toBe(services.postgis!.image);
+    const entrypoint = readText('infra/docker/postgres/replica-entrypoint.sh');
+    const init = readText('infra/docker/postgres/30-replication.sh');
+    expect(entrypoint).toContain('pg_basebackup -h postgis -U weltgewebe_replicator');
+    expect(entrypoint).toContain('-S weltgewebe_replica');
+    expect(init).toContain("pg_create_physical_replication_slot('weltgewebe_replica')");
+    expect(init).toContain('host replication weltgewebe_replicator');
+    expect(services.postgis!.volumes).toContain(
+      './infra/docker/postgres/30-replication.sh:/docker-entrypoint-initdb.d/30-replication.sh:ro',
+    );
   });
 
   test('Caddy balances over both edges and serves the real domain', () => {
@@ -557,7 +631,7 @@ describe('tokens from the Keycloak realm fit the services', () => {
   test('web, edge and core check the realm as issuer, its audience and its role claim path', () => {
     const audience = mapper('oidc-audience-mapper')!.config['included.custom.audience'];
     const claimPath = mapper('oidc-usermodel-realm-role-mapper')!.config['claim.name'];
-    for (const name of ['web', 'edge', 'edge2', 'core']) {
+    for (const name of ['web', 'edge', 'edge2', 'core', 'core2']) {
       const env = services[name]!.environment!;
       expect({
         name,

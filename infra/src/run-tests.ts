@@ -1,5 +1,6 @@
 // The whole suite: static checks, bun tests (unit + integration against real PostgreSQL,
-// NATS and OIDC) and Playwright in Chromium against the whole stack behind Caddy.
+// NATS and OIDC), the short chaos run against the HA topology, and Playwright in Chromium
+// against the whole stack behind Caddy.
 // Ends with one line `N passed, N failed`.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -150,6 +151,21 @@ async function e2eTests(
   }
 }
 
+/**
+ * The chaos run, short (every kind of process killed once under load, about 45 s of it), in a
+ * process of its own: one test that passes only with nothing lost or doubled, every consumer
+ * having seen every event and no client-visible error. `npm run chaos` is the long one.
+ */
+async function chaosTests(resultsDir: string, log: (l: string) => void): Promise<Tally> {
+  const logDir = join(resultsDir, 'chaos-logs');
+  log(`chaos run (short), logs: ${logDir}`);
+  const code = await run(
+    [process.execPath, 'infra/src/cli.ts', 'chaos', '--short', `--logs=${logDir}`],
+    REPO_ROOT,
+  );
+  return code === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 };
+}
+
 export async function runTests(args: string[], log: (l: string) => void): Promise<number> {
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   // Only the browser tests whose title matches (a developer's shortcut; CI runs them all).
@@ -159,6 +175,7 @@ export async function runTests(args: string[], log: (l: string) => void): Promis
   const parts: Array<[string, () => Promise<Tally>]> = [
     ['static checks', () => staticChecks(log)],
     ['bun tests', () => bunTests(resultsDir, log)],
+    ['chaos', () => chaosTests(resultsDir, log)],
     ['browser tests', () => e2eTests(resultsDir, log, grep)],
   ];
   const total: Tally = { passed: 0, failed: 0, skipped: 0 };

@@ -17,6 +17,7 @@ import {
   createServiceMetrics,
   type JwtVerifier,
 } from '@weltgewebe/kit';
+import { walInsertLsn } from '../commit-lsn.ts';
 import { createCoreFetch } from '../http.ts';
 import { OutboxRelay } from '../outbox/relay.ts';
 import type { CoreRouter } from '../router.ts';
@@ -50,6 +51,7 @@ export async function startCoreHarness(opts: CoreHarnessOptions = {}) {
     verifier,
     metrics: createServiceMetrics('core'),
     checks: { database: () => sql`SELECT 1` },
+    commitLsn: () => walInsertLsn(sql),
   });
   const nc = await connectNats(nats.url, 'core-test');
   await ensureStream(nc);

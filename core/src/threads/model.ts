@@ -6,6 +6,8 @@ import { z } from 'zod';
 export const spinThreadInput = z.object({
   nodeId: z.string().uuid('nodeId muss eine UUID sein.'),
   kind: z.literal('participation').default('participation'),
+  /** Chosen by the client: a repeat (a retry after a lost answer) gets the first answer and renews nothing. */
+  operationId: z.string().uuid('operationId muss eine UUID sein.').optional(),
 });
 
 export type SpinThreadInput = z.infer<typeof spinThreadInput>;

@@ -2,6 +2,7 @@
 import type { AuthIdentity } from '@weltgewebe/kit';
 import { ensureAccount } from '../accounts/provision.ts';
 import { notFound } from '../errors.ts';
+import { type Operation, priorResult, recordResult, requestHash } from '../nodes/operations.ts';
 import type { Tx } from '../outbox/write-event.ts';
 import type { CoreServices } from '../services.ts';
 import { type SpinThreadInput, strengthAt, type ThreadDTO } from './model.ts';
@@ -22,6 +23,18 @@ export async function spinParticipation(
 ): Promise<ThreadDTO> {
   return await services.sql.begin(async (tx) => {
     const account = await ensureAccount(tx, identity);
+    const op: Operation | null = input.operationId
+      ? {
+          operationId: input.operationId,
+          accountId: account.id,
+          command: 'threads.spin',
+          hash: requestHash(input),
+        }
+      : null;
+    if (op) {
+      const prior = await priorResult<ThreadDTO>(tx, op);
+      if (prior) return prior;
+    }
     const to = await liveNodeLocation(tx, input.nodeId);
     const now = services.now();
     const spun = await spinThread(tx, {
@@ -32,7 +45,7 @@ export async function spinParticipation(
       from: account.publicPoint,
       to,
     });
-    return {
+    const thread: ThreadDTO = {
       id: spun.threadId,
       nodeId: input.nodeId,
       accountId: account.id,
@@ -42,5 +55,7 @@ export async function spinParticipation(
       strength: strengthAt(spun.expiresAt, now),
       renewed: spun.renewed,
     };
+    if (op) await recordResult(tx, op, thread);
+    return thread;
   });
 }

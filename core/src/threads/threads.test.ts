@@ -80,6 +80,27 @@ describe('threads.spin', () => {
     expect([first.renewed, second.renewed]).toEqual([false, true]);
   });
 
+  test('a spin repeated with its operationId (an answer lost, a retry) renews nothing', async () => {
+    const caller = innerCallerAs(h, `threads-${crypto.randomUUID()}`);
+    const operationId = crypto.randomUUID();
+    const first = await caller.threads.spin({ nodeId, kind: 'participation', operationId });
+    const retry = await caller.threads.spin({ nodeId, kind: 'participation', operationId });
+    expect(retry).toEqual(first);
+    // One effect: one event, not a spin and a renewal.
+    expect((await threadEvents(first.id)).map((e) => e.subject)).toEqual(['gewebe.thread.spun']);
+    // A new operation is a new spin: the thread is renewed.
+    const next = await caller.threads.spin({
+      nodeId,
+      kind: 'participation',
+      operationId: crypto.randomUUID(),
+    });
+    expect(next).toMatchObject({ id: first.id, renewed: true });
+    const reused = (await caller.threads
+      .spin({ nodeId: crypto.randomUUID(), kind: 'participation', operationId })
+      .catch((e: unknown) => e)) as { code?: string; domainCode?: string };
+    expect(reused).toMatchObject({ code: 'CONFLICT' });
+  });
+
   test('refusals: unknown node NOT_FOUND, other kinds BAD_REQUEST, no token UNAUTHORIZED', async () => {
     const reader = await h.clientAs('reader');
     const missing = (await reader.threads.spin

@@ -74,11 +74,24 @@ export class EventWorker {
   }
 
   async start() {
-    await ensureDurableConsumer(this.opts.jsm, {
-      durable: this.opts.handler.name,
-      filterSubjects: [ALL_EVENTS],
-      ackWaitMs: this.opts.ackWaitMs ?? 30_000,
-    });
+    // A cluster node that is just back, or a leader election, can refuse for a moment.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await ensureDurableConsumer(this.opts.jsm, {
+          durable: this.opts.handler.name,
+          filterSubjects: [ALL_EVENTS],
+          ackWaitMs: this.opts.ackWaitMs ?? 30_000,
+        });
+        break;
+      } catch (error) {
+        if (attempt >= 20) throw error;
+        this.opts.log.warn('durable consumer not ready, retrying', {
+          worker: this.name,
+          error: String(error),
+        });
+        await Bun.sleep(Math.min(5_000, 250 * attempt));
+      }
+    }
     this.abort = new AbortController();
     this.loopDone = this.loop(this.abort.signal);
   }

@@ -4,7 +4,8 @@ import { createPool } from '@weltgewebe/db/client';
 import { STREAM_NAME } from '@weltgewebe/events/contracts';
 import {
   connectNats,
-  ensureStream,
+  DEFAULT_STREAM,
+  ensureStreamPatiently,
   jetstream,
   jetstreamManager,
 } from '@weltgewebe/events/jetstream';
@@ -17,7 +18,11 @@ const env = loadCoreEnv();
 const log = createLogger('workers', { level: env.LOG_LEVEL });
 const sql = createPool(env.CORE_DATABASE_URL, { applicationName: 'workers', max: 5 });
 const nc = await connectNats(env.NATS_URL, 'weltgewebe-workers');
-await ensureStream(nc);
+await ensureStreamPatiently(
+  nc,
+  { ...DEFAULT_STREAM, replicas: env.NATS_STREAM_REPLICAS },
+  (error) => log.warn('stream not ready, retrying', { error: String(error) }),
+);
 const metrics = createServiceMetrics('workers');
 // Rollups that were never built (first start on a database with nodes, or after a seed that
 // wrote no events) are built once from the tables; after that, events keep them.

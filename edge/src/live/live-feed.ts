@@ -1,20 +1,26 @@
 // This instance's one NATS consumer for live push: every node, thread, account and message
 // event becomes a public LiveChange for the subscribers whose box it touches. Messages carry
-// no location; their node's point is read from PostgreSQL (and remembered briefly).
+// no location; their node's point is read from PostgreSQL (the primary: a replica could lag
+// behind the event and lose the message) and remembered briefly. The feed keeps its place in
+// the stream: a restart goes on after the last event it passed, and a reconnecting subscriber
+// is served what it missed from the stream (`replay`).
 import type { Sql } from '@weltgewebe/db/client';
 import type { EventEnvelope } from '@weltgewebe/events/contracts';
 import {
-  consumeFromNow,
+  consumeAfter,
   jetstream,
+  lastStreamSeq,
   type NatsConnection,
   type OnMalformed,
 } from '@weltgewebe/events/jetstream';
 import type { Logger } from '@weltgewebe/kit';
-import type { LiveHub } from './live-hub.ts';
-import type { LiveChange, Point } from './model.ts';
+import type { LiveHub, LiveReplay } from './live-hub.ts';
+import { boxContains, type LiveChange, type Point } from './model.ts';
 
 /** One subject: Debian's nats-server 2.9 takes a single filter per consumer. */
 const LIVE_SUBJECT = 'gewebe.>';
+/** A replay that hears nothing for this long has lost the stream (NATS away). */
+const REPLAY_IDLE_MS = 5_000;
 const NODE_POINTS_REMEMBERED = 10_000;
 
 /** Where live nodes are, for message events; forgets on node changes. */
@@ -148,34 +154,98 @@ export async function liveChangeOf(
   }
 }
 
+/** Missed changes for one box, read again from the stream with a consumer of their own. */
+export function streamReplay(nc: NatsConnection, nodes: NodePoints, log: Logger): LiveReplay {
+  return async function* replay(box, after, until, signal) {
+    const abort = new AbortController();
+    const stopOnAbort = () => abort.abort();
+    signal?.addEventListener('abort', stopOnAbort);
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    const watch = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => abort.abort(), REPLAY_IDLE_MS);
+    };
+    let reached = after;
+    try {
+      watch();
+      const malformed: OnMalformed = (info) => log.error('malformed event skipped', info);
+      for await (const { seq, envelope } of consumeAfter(
+        jetstream(nc),
+        LIVE_SUBJECT,
+        after,
+        abort.signal,
+        malformed,
+      )) {
+        watch();
+        reached = seq;
+        const live = await liveChangeOf(envelope, nodes);
+        if (live?.points.some((p) => boxContains(box, p))) yield { seq, change: live.change };
+        if (seq >= until) break;
+      }
+    } finally {
+      clearTimeout(idle);
+      signal?.removeEventListener('abort', stopOnAbort);
+    }
+    if (reached < until && !signal?.aborted)
+      throw new Error(`replay stopped at ${reached} of ${until}`);
+  };
+}
+
+/** `sql`: the primary (see above). */
 export function startLiveFeed(nc: NatsConnection, hub: LiveHub, sql: Sql, log: Logger) {
   const abort = new AbortController();
   const nodes = new NodePoints(sql);
   const run = async () => {
     while (!abort.signal.aborted) {
       try {
+        // Where to go on from: after the last event passed, or the end of the stream now. A
+        // stream that ends before that was made anew (its store lost): go on from its end.
+        const end = await lastStreamSeq(nc);
+        if (hub.position !== null && hub.position > end) {
+          log.warn('stream GEWEBE is behind the live feed (made anew?), going on from its end', {
+            position: hub.position,
+            end,
+          });
+          hub.reset(end);
+        }
+        const after = hub.position ?? end;
+        hub.advance(after);
+        hub.replay = streamReplay(nc, nodes, log);
+        hub.streamEnd = () => lastStreamSeq(nc);
         const malformed: OnMalformed = (info) => log.error('malformed event skipped', info);
-        for await (const event of consumeFromNow(
+        for await (const { seq, envelope: event } of consumeAfter(
           jetstream(nc),
-          [LIVE_SUBJECT],
+          LIVE_SUBJECT,
+          after,
           abort.signal,
           malformed,
         )) {
           if (hub.size === 0) {
             if (event.type.startsWith('node.')) nodes.forget(event.aggregateId);
+            hub.advance(seq);
             continue;
           }
-          try {
-            const live = await liveChangeOf(event, nodes);
-            if (live) hub.publish(live.change, live.points);
-          } catch (error) {
-            // One event that cannot be placed (database briefly away) must not stop the feed.
-            log.warn('live change skipped', {
-              event: event.type,
-              id: event.id,
-              error: String(error),
-            });
+          for (let attempt = 1; ; attempt++) {
+            try {
+              const live = await liveChangeOf(event, nodes);
+              if (live) hub.publish(live.change, live.points, seq);
+              break;
+            } catch (error) {
+              // A lookup that fails (database briefly away) is tried again a few times; then
+              // the one event is skipped rather than stopping the feed for everyone.
+              if (attempt < 3) {
+                await Bun.sleep(250 * attempt);
+                continue;
+              }
+              log.warn('live change skipped', {
+                event: event.type,
+                id: event.id,
+                error: String(error),
+              });
+              break;
+            }
           }
+          hub.advance(seq);
         }
       } catch (error) {
         if (abort.signal.aborted) break;

@@ -9,6 +9,11 @@ export const liveInput = z
     south: z.number().min(-85.06).max(85.06),
     east: z.number().min(-180).max(180),
     north: z.number().min(-85.06).max(85.06),
+    /**
+     * The id of the last item heard (a stream sequence), sent by tRPC's subscription link when
+     * it reconnects: the changes after it are sent first, so a dropped connection misses none.
+     */
+    lastEventId: z.string().max(20).nullish(),
   })
   .refine((b) => b.south <= b.north, {
     path: ['south'],
@@ -16,7 +21,7 @@ export const liveInput = z
   });
 
 /** A west > east box crosses the antimeridian. */
-export type LiveBox = z.infer<typeof liveInput>;
+export type LiveBox = Pick<z.infer<typeof liveInput>, 'west' | 'south' | 'east' | 'north'>;
 
 export interface Point {
   lat: number;
@@ -34,7 +39,7 @@ interface Base {
   /** The event id (outbox id): the same change never has two ids. */
   eventId: string;
   occurredAt: string;
-  /** Set when changes were dropped before this one (a slow reader): refetch the view. */
+  /** Set when changes were dropped before this one and could not be sent again: refetch the view. */
   gap?: true;
 }
 
@@ -89,10 +94,15 @@ export type LiveChange =
     })
   | (Base & { type: 'message.retracted'; message: { id: string; nodeId: string }; at: Point });
 
-/** First item of every subscription: from here on, changes arrive; load the view now. */
+/**
+ * First item of every subscription: from here on, changes arrive; load the view now. After a
+ * reconnect with a last event id the changes in between follow it, unless they were too many
+ * (`missed`: load the view again).
+ */
 export interface LiveSubscribed {
   type: 'subscribed';
   at: string;
+  missed: boolean;
 }
 
 export type LiveItem = LiveChange | LiveSubscribed;

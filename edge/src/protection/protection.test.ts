@@ -128,6 +128,31 @@ describe('core down', () => {
   });
 });
 
+describe('two cores, one of them down', () => {
+  test('every command reaches the core that is up, none waits for the one that is not', async () => {
+    const core = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: h.core.fetchHandler });
+    stops.push(async () => {
+      await core.stop(true);
+    });
+    // The dead one first in the list: calls take turns, so half would start there.
+    const edge = await serve({
+      coreUrl: `http://127.0.0.1:${await freePort()},http://127.0.0.1:${core.port}`,
+      coreTimeoutMs: 600_000,
+    });
+    const client = edge.client(await accessTokenFor('weaver'));
+    for (let i = 0; i < 4; i++) {
+      const node = await client.nodes.create.mutate({
+        operationId: crypto.randomUUID(),
+        kind: 'place',
+        title: `Zweiter Kern ${i}`,
+        lat: 50,
+        lon: 8,
+      });
+      expect(node.title).toBe(`Zweiter Kern ${i}`);
+    }
+  });
+});
+
 describe('deadline', () => {
   test('a request that never answers gets 504 JSON with its request id', async () => {
     const guard = createRequestGuard({ requestTimeoutMs: 100 });

@@ -12,15 +12,25 @@ import { startInvalidationConsumer } from '../tiles/invalidation-consumer.ts';
 
 export const EDGE_ORIGIN = 'http://localhost:8080';
 
-export async function startEdgeHarness(opts: { authRequiredForRead?: boolean } = {}) {
+export interface EdgeHarnessOptions {
+  authRequiredForRead?: boolean;
+  /** A streaming replica of the test cluster: the edge URL of a database on it. */
+  replicaUrl?: (database: string) => string;
+}
+
+export async function startEdgeHarness(opts: EdgeHarnessOptions = {}) {
   const core: CoreHarness = await startCoreHarness();
   const oidc = await testOidc();
   const stops: Array<() => Promise<unknown>> = [];
 
   const startInstance = () => {
     const sql = createPool(core.db.edgeUrl, { applicationName: 'edge-test', max: 5 });
+    const replica = opts.replicaUrl
+      ? createPool(opts.replicaUrl(core.db.name), { applicationName: 'edge-test-replica', max: 5 })
+      : null;
     const edge = createEdge({
       sql,
+      replica,
       core: createCoreClient('http://core.test', 5_000, ((url: string, init: RequestInit) =>
         core.fetchHandler(new Request(url, init))) as typeof fetch),
       verifier: createJwtVerifier({
@@ -39,10 +49,13 @@ export async function startEdgeHarness(opts: { authRequiredForRead?: boolean } =
       core.nc,
       edge.tiles,
       createLogger('edge', { sink: () => {} }),
+      edge.reads,
     );
     stops.push(async () => {
       await consumer.stop();
+      edge.reads.stop();
       await sql.end({ timeout: 2 });
+      await replica?.end({ timeout: 2 });
     });
     const request = (path: string, init: RequestInit = {}) =>
       edge.handle(new Request(`${EDGE_ORIGIN}${path}`, init));

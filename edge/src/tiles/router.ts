@@ -13,6 +13,7 @@ import {
 import { Elysia } from 'elysia';
 import { identifyCaller } from '../auth/identify.ts';
 import { jsonErrorOf } from '../json-error.ts';
+import { callerMinLsn } from '../replica/lsn.ts';
 import {
   MAX_TILE_BYTES,
   parseFilters,
@@ -112,7 +113,7 @@ export function tileRoutes(deps: TileRouteDeps) {
       answering(request, async () => {
         await mayRead(request);
         const wanted = parseTileRequest(params, new URL(request.url).searchParams);
-        const tile = await deps.tiles.tile(wanted);
+        const tile = await deps.tiles.tile(wanted, callerMinLsn(request.headers));
         (tile.cache === 'hit' ? cacheHits : cacheMisses).inc();
         if (tile.renderSeconds !== null) {
           const sources = wanted.sources.map((s) => s.name).join(',');

@@ -13,6 +13,8 @@ export interface CachedTile {
   createdAt: number;
   /** Epoch ms from which the entry is stale by itself (time-dependent content). */
   staleAt?: number;
+  /** A WAL position its snapshot held at least (read-routing.ts); 0 without a replica. */
+  lsn?: bigint;
 }
 
 /** Something drawn somewhere in this box at these zooms. */

@@ -4,6 +4,7 @@
 import { gzipSync } from 'node:zlib';
 import type { Sql } from '@weltgewebe/db/client';
 import { ApiError, type Logger } from '@weltgewebe/kit';
+import type { ReadRouting } from '../replica/read-routing.ts';
 import { TileInvalidator, threadEndsFrom } from './invalidation.ts';
 import type { TileAnswer, TileCatalog, TileJson, TileRequest } from './model.ts';
 import { EMPTY_LAYER, inZoomRange } from './sources/tile-source.ts';
@@ -13,7 +14,10 @@ import { filtersFor, filtersKey, type TileFilters } from './tile-filters.ts';
 import type { TileCoord } from './tile-math.ts';
 
 export interface TileServiceOptions {
+  /** The primary (invalidation lookups, the catalog; renders too when there is no `reads`). */
   sql: Sql;
+  /** Primary or replica for each render (read-routing.ts explains which). */
+  reads?: ReadRouting;
   cacheBytes: number;
   /** Hears an invalidation that failed (the cache is cleared then). */
   log: Logger;
@@ -24,6 +28,8 @@ const WORLD_BOUNDS = [-180, -85.0511, 180, 85.0511];
 
 interface Render {
   generation: number;
+  /** The WAL position the render's connection had reached at least. */
+  atLeast: bigint;
   promise: Promise<{ entry: CachedTile; seconds: number }>;
 }
 
@@ -38,15 +44,30 @@ export function createTileService(opts: TileServiceOptions) {
   /** Renders waiting on the same key share one query. */
   const inflight = new Map<string, Render>();
 
-  const render = async (sources: TileSource[], tile: TileCoord, filters: TileFilters) => {
+  const render = async (
+    sources: TileSource[],
+    tile: TileCoord,
+    filters: TileFilters,
+    atLeast: bigint | null,
+  ) => {
     const started = performance.now();
-    const parts = await Promise.all(
-      sources.map((s) =>
-        inZoomRange(s, tile.z)
-          ? s.render(opts.sql, tile, filtersFor(filters, s.filters))
-          : EMPTY_LAYER,
-      ),
-    );
+    const { sql, lsn } = opts.reads
+      ? await opts.reads.forCache(atLeast)
+      : { sql: opts.sql, lsn: 0n };
+    const renderOn = (db: Sql) =>
+      Promise.all(
+        sources.map((s) =>
+          inZoomRange(s, tile.z) ? s.render(db, tile, filtersFor(filters, s.filters)) : EMPTY_LAYER,
+        ),
+      );
+    let parts: Awaited<ReturnType<typeof renderOn>>;
+    try {
+      parts = await renderOn(sql);
+    } catch (error) {
+      // The replica went away mid-render: the primary holds at least as much.
+      if (!opts.reads?.retryOnPrimary(sql, error)) throw error;
+      parts = await renderOn(opts.reads.primary);
+    }
     // MVT layers concatenate: one tile with one layer per source.
     const raw = Buffer.concat(parts.map((p) => Buffer.from(p.mvt)));
     const seconds = (performance.now() - started) / 1000;
@@ -57,26 +78,38 @@ export function createTileService(opts: TileServiceOptions) {
       etag: `"${new Bun.CryptoHasher('sha1').update(raw).digest('base64url')}"`,
       sources: sources.map((s) => s.name),
       createdAt: Date.now(),
+      lsn,
       ...(Number.isFinite(staleAt) ? { staleAt } : {}),
     };
     return { entry, seconds };
   };
 
-  /** One tile; TILE_TIMEOUT when the database gave up on it. */
-  const tile = async ({ sources, tile, filters }: TileRequest): Promise<TileAnswer> => {
+  /**
+   * One tile; TILE_TIMEOUT when the database gave up on it. `callerLsn` is the caller's last
+   * write (read-your-writes): a cached tile or a render older than it is not served.
+   */
+  const tile = async (
+    { sources, tile, filters }: TileRequest,
+    callerLsn: bigint | null = null,
+  ): Promise<TileAnswer> => {
     const names = sources.map((s) => s.name);
     // Visibility class: every reader sees the same public map (no per-person content).
     const key = TileCache.key(names, tile.z, tile.x, tile.y, `public;${filtersKey(filters)}`);
+    const atLeast = opts.reads ? await opts.reads.cacheMinLsn(callerLsn) : null;
     const cached = cache.get(key);
-    if (cached) return answerOf(cached, 'hit', null);
+    if (cached && (atLeast === null || (cached.lsn ?? 0n) >= atLeast)) {
+      return answerOf(cached, 'hit', null);
+    }
 
     let pending = inflight.get(key);
     // A render that started before a change to this tile must not be shared after it.
     if (pending && cache.touchedSince(pending.generation, names, tile)) pending = undefined;
+    // Nor one that may not hold the caller's own write.
+    if (pending && atLeast !== null && pending.atLeast < atLeast) pending = undefined;
     const ownRender = !pending;
     if (!pending) {
       const generation = cache.beginRender();
-      const promise = render(sources, tile, filters)
+      const promise = render(sources, tile, filters, atLeast)
         .then((rendered) => {
           // Stored once, by the render itself, unless a change overlapped it.
           cache.set(key, tile, rendered.entry, generation);
@@ -86,7 +119,7 @@ export function createTileService(opts: TileServiceOptions) {
           if (inflight.get(key)?.promise === promise) inflight.delete(key);
           cache.endRender(generation);
         });
-      pending = { generation, promise };
+      pending = { generation, atLeast: atLeast ?? 0n, promise };
       inflight.set(key, pending);
     }
     try {

@@ -4,8 +4,11 @@ import { closeSync, openSync } from 'node:fs';
 
 export interface ServiceProcess {
   name: string;
+  /** The running process; replaced by `respawn`. */
   proc: ReturnType<typeof Bun.spawn>;
   stop(): Promise<void>;
+  /** Starts the same command again (after it died or was killed); output goes on as before. */
+  respawn(): void;
 }
 
 export interface SpawnOptions {
@@ -39,31 +42,43 @@ async function pump(stream: ReadableStream<Uint8Array>, write: (line: string) =>
 }
 
 export function spawnService(opts: SpawnOptions): ServiceProcess {
-  if (opts.output.kind === 'file') {
-    // Straight into the file: the output never depends on our event loop being free (a
-    // blocked parent must not fill a pipe and stall the service).
-    const fd = openSync(opts.output.path, 'a');
+  const output = opts.output;
+  const launch = (): ReturnType<typeof Bun.spawn> => {
+    if (output.kind === 'file') {
+      // Straight into the file: the output never depends on our event loop being free (a
+      // blocked parent must not fill a pipe and stall the service).
+      const fd = openSync(output.path, 'a');
+      const proc = Bun.spawn(opts.argv, {
+        cwd: opts.cwd,
+        env: { ...process.env, ...opts.env },
+        stdout: fd,
+        stderr: fd,
+      });
+      closeSync(fd);
+      return proc;
+    }
     const proc = Bun.spawn(opts.argv, {
       cwd: opts.cwd,
       env: { ...process.env, ...opts.env },
-      stdout: fd,
-      stderr: fd,
+      stdout: 'pipe',
+      stderr: 'pipe',
     });
-    closeSync(fd);
-    return { name: opts.name, proc, stop: () => stopProcess(proc) };
-  }
-  const proc = Bun.spawn(opts.argv, {
-    cwd: opts.cwd,
-    env: { ...process.env, ...opts.env },
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
+    void pump(proc.stdout as ReadableStream<Uint8Array>, write);
+    void pump(proc.stderr as ReadableStream<Uint8Array>, write);
+    return proc;
+  };
   const color = COLORS[colorIndex++ % COLORS.length];
   const tag = `\x1b[${color}m${opts.name.padEnd(6)}\x1b[0m │ `;
   const write = (line: string) => process.stdout.write(`${tag}${line}\n`);
-  void pump(proc.stdout as ReadableStream<Uint8Array>, write);
-  void pump(proc.stderr as ReadableStream<Uint8Array>, write);
-  return { name: opts.name, proc, stop: () => stopProcess(proc) };
+  const service: ServiceProcess = {
+    name: opts.name,
+    proc: launch(),
+    stop: () => stopProcess(service.proc),
+    respawn: () => {
+      service.proc = launch();
+    },
+  };
+  return service;
 }
 
 /** SIGTERM, then SIGKILL after a grace period; always waits for the exit. */

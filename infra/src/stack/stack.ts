@@ -1,6 +1,11 @@
 // The whole stack on one machine: PostgreSQL + PostGIS, NATS, the dev OIDC provider, core,
 // relay, workers, edge, web and Caddy in front. `up` runs it on the fixed ports; the browser tests
 // run it on free ports in a throw-away data directory. Same commands as production.
+//
+// Topology `ha` (`up --ha`, the chaos run) doubles everything that can be doubled: two cores,
+// relays, worker processes and edges (Caddy balances over both), a streaming replica that the
+// edges read from, and a three-node NATS JetStream cluster with stream GEWEBE kept three times.
+// The second instances, the replica and the other NATS nodes take free ports.
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadBasemap } from '@weltgewebe/db/basemap';
@@ -8,9 +13,11 @@ import { loadGazetteer } from '@weltgewebe/db/gazetteer';
 import { migrate } from '@weltgewebe/db/migrate';
 import { seedDemo } from '@weltgewebe/db/seed';
 import { archiveSettings, ensureStanza, localBackrest } from '../backup/pgbackrest.ts';
-import { waitForHttp } from '../services/free-port.ts';
+import { freePort, waitForHttp } from '../services/free-port.ts';
 import { startNats } from '../services/nats.ts';
+import { type NatsClusterHandle, startNatsCluster } from '../services/nats-cluster.ts';
 import { startPostgres } from '../services/postgres.ts';
+import { type ReplicaHandle, startReplica } from '../services/postgres-replica.ts';
 import { findBinary } from '../services/system-packages.ts';
 import { type ServiceProcess, spawnService } from './processes.ts';
 
@@ -42,11 +49,21 @@ export const DEFAULT_PORTS: StackPorts = {
   natsMonitor: 8223,
 };
 
+/** `single`: one of each (the default). `ha`: two of each, a replica, a NATS cluster. */
+export type StackTopology = 'single' | 'ha';
+
 export interface StackOptions {
   dataDir: string;
   ports: StackPorts;
   ephemeral: boolean;
   seed: boolean;
+  topology?: StackTopology;
+  /** Start the web app (default true); the chaos run talks to /trpc only. */
+  web?: boolean;
+  /** Load the gazetteer and the basemap (default true). */
+  places?: boolean;
+  /** Extra environment for core, relay and workers (e.g. a higher COMMANDS_PER_MINUTE). */
+  coreEnv?: Record<string, string>;
   /** Where service output goes: our stdout with prefixes, or one log file per service. */
   output: 'prefix' | { logDir: string };
   log: (line: string) => void;
@@ -61,10 +78,19 @@ export interface RunningStack {
   url: string;
   issuer: string;
   ports: StackPorts;
+  topology: StackTopology;
   databaseUrl: string;
   natsUrl: string;
-  /** Stops one service (for failure tests); `restart` starts it again. */
+  /** Services by name (`core`, `edge`, … and `core2`, `edge2`, … in the HA topology). */
   services: Map<string, ServiceProcess>;
+  /** Health or readiness URL of each service, for waiting after a restart. */
+  readyUrls: Map<string, string>;
+  /** HA topology: the streaming replica the edges read from. */
+  replica: ReplicaHandle | null;
+  /** HA topology: the three NATS nodes. */
+  natsCluster: NatsClusterHandle | null;
+  /** Starts a service again (after it was killed) and waits until it is ready. */
+  restartService(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -103,9 +129,11 @@ export function ensureWebBuild(log: (line: string) => void) {
 
 export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const { ports, log } = opts;
+  const ha = opts.topology === 'ha';
   mkdirSync(opts.dataDir, { recursive: true });
   const started: Array<{ stop(): Promise<void> }> = [];
   const services = new Map<string, ServiceProcess>();
+  const readyUrls = new Map<string, string>();
   const stopAll = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => {});
     started.length = 0;
@@ -126,21 +154,41 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     const applied = await migrate(ownerUrl, { log });
     if (applied.length === 0) log('database schema up to date');
     if (opts.seed) await seedDemo(ownerUrl, { log });
-    // Search needs real places ("Hamb" finds Hamburg); skipped when already loaded.
-    await loadGazetteer(ownerUrl, { log });
-    // The self-hosted basemap (land, water, borders, labels); skipped when already loaded.
-    await loadBasemap(ownerUrl, { log });
-    const nats = await startNats({
-      storeDir: join(opts.dataDir, 'nats'),
-      port: ports.nats,
-      monitorPort: ports.natsMonitor,
-    });
-    started.push(nats);
+    if (opts.places !== false) {
+      // Search needs real places ("Hamb" finds Hamburg); skipped when already loaded.
+      await loadGazetteer(ownerUrl, { log });
+      // The self-hosted basemap (land, water, borders, labels); skipped when already loaded.
+      await loadBasemap(ownerUrl, { log });
+    }
+    // Cloned after the loads, so it starts with them instead of streaming them.
+    const replica = ha
+      ? await startReplica({ primary: pg, dataDir: join(opts.dataDir, 'pg-replica'), log })
+      : null;
+    if (replica) started.push(replica);
+    let natsUrl: string;
+    let natsCluster: NatsClusterHandle | null = null;
+    if (ha) {
+      natsCluster = await startNatsCluster({
+        dir: join(opts.dataDir, 'nats-cluster'),
+        ports: [ports.nats],
+        monitorPorts: [ports.natsMonitor],
+      });
+      started.push(natsCluster);
+      natsUrl = natsCluster.url;
+    } else {
+      const nats = await startNats({
+        storeDir: join(opts.dataDir, 'nats'),
+        port: ports.nats,
+        monitorPort: ports.natsMonitor,
+      });
+      started.push(nats);
+      natsUrl = nats.url;
+    }
 
     const site = `http://localhost:${ports.caddy}`;
     const issuer = `http://localhost:${ports.oidc}`;
     const common = {
-      NATS_URL: nats.url,
+      NATS_URL: natsUrl,
       OIDC_ISSUER: issuer,
       OIDC_AUDIENCE: 'weltgewebe',
       ROLE_CLAIM_PATH: 'realm_access.roles',
@@ -148,6 +196,18 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     };
     const logDir = opts.output === 'prefix' ? null : opts.output.logDir;
     if (logDir) mkdirSync(logDir, { recursive: true });
+    const waitReady = async (service: ServiceProcess, readyUrl: string) => {
+      const exited = service.proc.exited.then((code) => {
+        throw new Error(
+          `${service.name} exited with ${code} while starting${logDir ? ` (log: ${join(logDir, `${service.name}.log`)})` : ''}`,
+        );
+      });
+      try {
+        await Promise.race([waitForHttp(readyUrl, 60_000), exited]);
+      } finally {
+        exited.catch(() => {});
+      }
+    };
     const start = async (
       name: string,
       argv: string[],
@@ -163,14 +223,17 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       });
       started.push(service);
       services.set(name, service);
-      const exited = service.proc.exited.then((code) => {
-        throw new Error(
-          `${name} exited with ${code} while starting${logDir ? ` (log: ${join(logDir, `${name}.log`)})` : ''}`,
-        );
-      });
-      await Promise.race([waitForHttp(readyUrl, 60_000), exited]);
-      exited.catch(() => {});
+      readyUrls.set(name, readyUrl);
+      await waitReady(service, readyUrl);
     };
+    /** The first instance on the configured port, a second one (HA) on a free port. */
+    const instances = async (name: string, port: number) =>
+      ha
+        ? [
+            { name, port },
+            { name: `${name}2`, port: await freePort() },
+          ]
+        : [{ name, port }];
     const bun = process.execPath;
     await start(
       'oidc',
@@ -185,63 +248,81 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       },
       `http://127.0.0.1:${ports.oidc}/health/ready`,
     );
-    await start(
-      'core',
-      [bun, 'core/src/main.ts'],
-      {
-        ...common,
-        PORT: String(ports.core),
-        CORE_DATABASE_URL: pg.url(undefined, 'weltgewebe_core'),
-      },
-      `http://127.0.0.1:${ports.core}/health/live`,
+    const coreEnv = {
+      ...common,
+      CORE_DATABASE_URL: pg.url(undefined, 'weltgewebe_core'),
+      ...(ha ? { NATS_STREAM_REPLICAS: '3' } : {}),
+      ...opts.coreEnv,
+    };
+    const cores = await instances('core', ports.core);
+    await Promise.all(
+      cores.map((c) =>
+        start(
+          c.name,
+          [bun, 'core/src/main.ts'],
+          { ...coreEnv, PORT: String(c.port) },
+          `http://127.0.0.1:${c.port}/health/live`,
+        ),
+      ),
     );
-    await start(
-      'relay',
-      [bun, 'core/src/relay-main.ts'],
-      {
-        ...common,
-        RELAY_PORT: String(ports.relay),
-        CORE_DATABASE_URL: pg.url(undefined, 'weltgewebe_core'),
-      },
-      `http://127.0.0.1:${ports.relay}/health/ready`,
+    const relays = await instances('relay', ports.relay);
+    await Promise.all(
+      relays.map((r) =>
+        start(
+          r.name,
+          [bun, 'core/src/relay-main.ts'],
+          { ...coreEnv, RELAY_PORT: String(r.port) },
+          `http://127.0.0.1:${r.port}/health/ready`,
+        ),
+      ),
     );
-    await start(
-      'workers',
-      [bun, 'core/src/workers/main.ts'],
-      {
-        ...common,
-        WORKERS_PORT: String(ports.workers),
-        CORE_DATABASE_URL: pg.url(undefined, 'weltgewebe_core'),
-        PUBLIC_BASE_URL: site,
-      },
-      `http://127.0.0.1:${ports.workers}/health/ready`,
+    const workers = await instances('workers', ports.workers);
+    await Promise.all(
+      workers.map((w) =>
+        start(
+          w.name,
+          [bun, 'core/src/workers/main.ts'],
+          { ...coreEnv, WORKERS_PORT: String(w.port), PUBLIC_BASE_URL: site },
+          `http://127.0.0.1:${w.port}/health/ready`,
+        ),
+      ),
     );
-    await start(
-      'edge',
-      [bun, 'edge/src/main.ts'],
-      {
-        ...common,
-        PORT: String(ports.edge),
-        EDGE_DATABASE_URL: pg.url(undefined, 'weltgewebe_edge'),
-        CORE_URL: `http://127.0.0.1:${ports.core}`,
-        ALLOWED_ORIGINS: `${site},http://127.0.0.1:${ports.caddy}`,
-      },
-      `http://127.0.0.1:${ports.edge}/health/ready`,
+    const edges = await instances('edge', ports.edge);
+    await Promise.all(
+      edges.map((e) =>
+        start(
+          e.name,
+          [bun, 'edge/src/main.ts'],
+          {
+            ...common,
+            PORT: String(e.port),
+            EDGE_DATABASE_URL: pg.url(undefined, 'weltgewebe_edge'),
+            ...(replica
+              ? { EDGE_DATABASE_REPLICA_URL: replica.url(undefined, 'weltgewebe_edge') }
+              : {}),
+            CORE_URL: cores.map((c) => `http://127.0.0.1:${c.port}`).join(','),
+            ALLOWED_ORIGINS: `${site},http://127.0.0.1:${ports.caddy}`,
+          },
+          `http://127.0.0.1:${e.port}/health/ready`,
+        ),
+      ),
     );
-    ensureWebBuild(log);
-    await start(
-      'web',
-      [bun, 'web/build/index.js'],
-      {
-        ...common,
-        PORT: String(ports.web),
-        HOST: '127.0.0.1',
-        ORIGIN: site,
-        OIDC_CLIENT_ID: 'weltgewebe-web',
-        OIDC_CLIENT_SECRET: 'dev-secret',
-      },
-      `http://127.0.0.1:${ports.web}/health/live`,
-    );
+    if (opts.web !== false) {
+      ensureWebBuild(log);
+      await start(
+        'web',
+        [bun, 'web/build/index.js'],
+        {
+          ...common,
+          PORT: String(ports.web),
+          HOST: '127.0.0.1',
+          ORIGIN: site,
+          OIDC_CLIENT_ID: 'weltgewebe-web',
+          OIDC_CLIENT_SECRET: 'dev-secret',
+        },
+        `http://127.0.0.1:${ports.web}/health/live`,
+      );
+    }
     if (backrest && opts.backup) {
       // Nightly backups (the first one at once) and backup metrics; no drill here.
       await start(
@@ -271,7 +352,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       ],
       {
         SITE_ADDRESS: `:${ports.caddy}`,
-        EDGE_UPSTREAMS: `127.0.0.1:${ports.edge}`,
+        EDGE_UPSTREAMS: edges.map((e) => `127.0.0.1:${e.port}`).join(' '),
         WEB_UPSTREAM: `127.0.0.1:${ports.web}`,
         OIDC_ISSUER_ORIGIN: issuer,
         XDG_DATA_HOME: join(caddyHome, 'data'),
@@ -283,9 +364,20 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       url: site,
       issuer,
       ports,
+      topology: ha ? 'ha' : 'single',
       databaseUrl: ownerUrl,
-      natsUrl: nats.url,
+      natsUrl,
       services,
+      readyUrls,
+      replica,
+      natsCluster,
+      async restartService(name) {
+        const service = services.get(name);
+        const readyUrl = readyUrls.get(name);
+        if (!service || !readyUrl) throw new Error(`no service ${name}`);
+        service.respawn();
+        await waitReady(service, readyUrl);
+      },
       stop: stopAll,
     };
   } catch (error) {

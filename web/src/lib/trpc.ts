@@ -35,11 +35,13 @@ export type SearchResult = Query<Client['search']['query']>;
 export type NotificationPage = Query<Client['notifications']['list']>;
 export type WeaveryView = Query<Client['weaveries']['byId']>;
 export type WeaveryStats = Query<Client['weaveries']['stats']>;
-// `subscribe` is overloaded; the last overload (an async iterator) names the item type.
-export type LiveItem =
+// `subscribe` is overloaded; the last overload (an async iterator) names the item type. Items
+// arrive tracked ({ id, data }: the id lets the link resume after a dropped connection).
+type TrackedLiveItem =
   ReturnType<Client['live']['changes']['subscribe']> extends AsyncIterableIterator<infer I>
     ? I
     : never;
+export type LiveItem = TrackedLiveItem extends { data: infer D } ? D : never;
 
 /** What the edge's error formatter adds to every error, read defensively. */
 export interface EdgeErrorInfo {

@@ -1,6 +1,8 @@
 // One live.changes subscription (SSE) for the part of the world the person looks at. The box
 // is grown around the view so small pans keep the same subscription; listeners get every item
 // (the first is `subscribed`: load or reload the view then, so nothing falls in between).
+// Items are tracked: after a dropped connection tRPC's link reconnects with the last id it
+// heard and the edge sends what was missed first (`missed` on `subscribed` when it could not).
 import type { BBox } from '$lib/map/map-view';
 import { boxCovers, grownBox } from '$lib/map/map-view';
 import { type LiveItem, trpc } from '$lib/trpc';
@@ -46,17 +48,18 @@ export function watchBox(box: BBox): void {
   const token = {};
   const mine = () => current?.token === token;
   const subscription = trpc.live.changes.subscribe(grown, {
-    onData: (item) => {
+    onData: ({ data }) => {
       if (!mine()) return;
+      const item = data as LiveItem;
       if (item.type === 'subscribed') {
         live.connected = true;
-        // Back after a drop: whatever happened meanwhile was not heard.
-        if (live.interrupted) {
+        // Back after a drop, or changes could not be sent again: bring the view up to date.
+        if (live.interrupted || item.missed) {
           live.interrupted = false;
           for (const listener of resumeListeners) listener();
         }
       }
-      for (const listener of listeners) listener(item as LiveItem);
+      for (const listener of listeners) listener(item);
     },
     onError: (error) => {
       if (!mine()) return;
