@@ -8,7 +8,12 @@
 -- thread spun, renewed or expired; an account located, moved or taken off the map; a node
 -- moved, removed, hidden or shown again. Writers need not know the column exists.
 --
--- The index is GiST on the line, partial on live threads with a line: what a tile reads.
+-- The index is GiST on (line, expires_at), partial on live threads with a line. A low-zoom
+-- tile, which nearly every line crosses, asks it for lines in its box ordered by expires_at
+-- (strongest first) and stops at its limit; a detail tile asks for the box only.
+
+-- expires_at and resolution in GiST indexes next to geometry.
+CREATE EXTENSION IF NOT EXISTS btree_gist;
 
 ALTER TABLE threads ADD COLUMN line geometry(LineString, 4326);
 
@@ -64,7 +69,7 @@ UPDATE threads t SET line = ST_MakeLine(a.public_point, n.location)
  WHERE t.expired_at IS NULL AND a.id = t.account_id AND n.id = t.node_id
    AND a.map_state <> 'not_on_map' AND a.public_point IS NOT NULL;
 
-CREATE INDEX threads_line_live_gix ON threads USING gist (line)
+CREATE INDEX threads_line_live_gix ON threads USING gist (line, expires_at)
   WHERE expired_at IS NULL AND line IS NOT NULL;
 ANALYZE threads;
 
@@ -72,6 +77,5 @@ ANALYZE threads;
 -- (resolution, cell), PostgreSQL ANDs a bitmap of every cell of that resolution (109,000 at
 -- resolution 7 in the large world) with the box; one GiST on both (the resolution through
 -- btree_gist) finds just the box's cells.
-CREATE EXTENSION IF NOT EXISTS btree_gist;
 CREATE INDEX h3_rollups_resolution_boundary_gix ON h3_rollups USING gist (resolution, boundary);
 ANALYZE h3_rollups;
