@@ -1,6 +1,9 @@
 // Edge benchmark (a script, not a test): every line is a ratio measured in the same run on
 // the same machine, so a shared, noisy machine still gives comparable numbers.
 //   bun bench/edge-bench.ts [--db postgres://weltgewebe_owner@…/db] [--samples 40] [--seconds 8]
+//                           [--only composite,issue,writes,nodes,cached] [--base <checkout>]
+// `--base` names another checkout (e.g. `git archive main`) whose edge renders the issue's
+// tiles beside this one, so before and after are measured in the same run.
 // The database must hold a generated world (bun db/src/seed/generate.ts --size large).
 // Loopback only; every loop is bounded in count and time; the edge and Caddy it starts stop
 // with it.
@@ -27,8 +30,11 @@ const { values } = parseArgs({
     },
     samples: { type: 'string', default: '40' },
     seconds: { type: 'string', default: '8' },
+    only: { type: 'string', default: 'composite,issue,writes,nodes,cached' },
+    base: { type: 'string' },
   },
 });
+const ONLY = new Set(values.only!.split(','));
 const ownerUrl = values.db!;
 const SAMPLES = Math.min(200, Math.max(5, Number(values.samples)));
 const SECONDS = Math.min(30, Math.max(2, Number(values.seconds)));
@@ -127,10 +133,10 @@ async function renderDirect(sql: Sql, source: string, t: Tile): Promise<Uint8Arr
   return out instanceof Uint8Array ? out : out.mvt;
 }
 
-async function startEdge(cacheBytes: number) {
+async function startEdge(cacheBytes: number, root = ROOT) {
   const port = await freePort();
   const proc = Bun.spawn([process.execPath, 'edge/src/main.ts'], {
-    cwd: ROOT,
+    cwd: root,
     env: {
       ...process.env,
       PORT: String(port),
@@ -203,9 +209,218 @@ const distinctTiles = (z: number) => {
   return [...seen.values()];
 };
 
+// ---------------------------------------------------------------- composite (what the web loads)
+
+/** The web's composite, in its order (web/src/lib/map/map-style.ts, contentSources). */
+const COMPOSITE = ['weaveries', 'hex', 'threads', 'accounts', 'nodes'];
+const compositeAll: number[] = [];
+let compositeMaxBytes = 0;
+
+let timeouts = 0;
+/** One tile through an edge without a tile cache: time and uncompressed bytes. */
+async function tileVia(url: string, sources: string, t: Tile) {
+  const t0 = performance.now();
+  const res = await fetch(`${url}/tiles/${sources}/${t.z}/${t.x}/${t.y}.mvt`);
+  // 503 is the edge role's statement timeout (TILE_TIMEOUT): counted, and its time kept.
+  if (res.status === 503) timeouts++;
+  else if (res.status !== 200) throw new Error(`${sources} ${t.z}/${t.x}/${t.y}: ${res.status}`);
+  const bytes = res.status === 200 ? (await res.arrayBuffer()).byteLength : 0;
+  return { ms: performance.now() - t0, bytes };
+}
+
+/** The composite and, alone, each of its parts; which goes first alternates with `i`. */
+async function compositeAndParts(url: string, t: Tile, i: number) {
+  const composite = async () => tileVia(url, COMPOSITE.join(','), t);
+  const parts = async () => {
+    let sum = 0;
+    for (const s of COMPOSITE) sum += (await tileVia(url, s, t)).ms;
+    return sum;
+  };
+  if (i % 2) {
+    const c = await composite();
+    return { ...c, parts: await parts() };
+  }
+  const p = await parts();
+  return { ...(await composite()), parts: p };
+}
+
+// 5. The composite at every zoom z3–z16 over the sample points, cold (no tile cache), against
+//    the sum of its five parts rendered alone by the same edge in the same run.
+if (ONLY.has('composite')) {
+  const edge = await startEdge(0);
+  const bands: Array<{ name: string; from: number; to: number }> = [
+    { name: 'z3–5', from: 3, to: 5 },
+    { name: 'z6–8', from: 6, to: 8 },
+    { name: 'z9–11', from: 9, to: 11 },
+    { name: 'z12–14', from: 12, to: 14 },
+    { name: 'z15–16', from: 15, to: 16 },
+  ];
+  const perZoom = new Map<number, { c: number[]; p: number[]; bytes: number[] }>();
+  try {
+    for (let z = 3; z <= 16; z++) {
+      const tiles = distinctTiles(z);
+      const m = { c: [] as number[], p: [] as number[], bytes: [] as number[] };
+      for (let i = 0; m.c.length < SAMPLES; i++) {
+        const r = await compositeAndParts(edge.url, tiles[i % tiles.length]!, i);
+        m.c.push(r.ms);
+        m.p.push(r.parts);
+        m.bytes.push(r.bytes);
+      }
+      perZoom.set(z, m);
+      compositeAll.push(...m.c);
+      compositeMaxBytes = Math.max(compositeMaxBytes, ...m.bytes);
+      report(
+        `composite z${z} (${tiles.length} tiles): p50 ${ms(pct(m.c, 50))} p99 ${ms(pct(m.c, 99))}` +
+          `, bytes p50 ${kb(pct(m.bytes, 50))} max ${kb(Math.max(...m.bytes))}` +
+          ` ÷ sum of parts alone p50 ${ms(pct(m.p, 50))} p99 ${ms(pct(m.p, 99))}` +
+          ` = ${ratio(pct(m.c, 50), pct(m.p, 50))} / ${ratio(pct(m.c, 99), pct(m.p, 99))}`,
+      );
+    }
+  } finally {
+    edge.stop();
+  }
+  for (const b of bands) {
+    const c: number[] = [];
+    const p: number[] = [];
+    const bytes: number[] = [];
+    for (let z = b.from; z <= b.to; z++) {
+      const m = perZoom.get(z)!;
+      c.push(...m.c);
+      p.push(...m.p);
+      bytes.push(...m.bytes);
+    }
+    report(
+      `composite ${b.name}: p50 ${ms(pct(c, 50))} p99 ${ms(pct(c, 99))} max ${kb(Math.max(...bytes))}` +
+        ` ÷ sum of parts p50 ${ms(pct(p, 50))} = ${ratio(pct(c, 50), pct(p, 50))}`,
+    );
+  }
+}
+
+/** The tiles of the issue "The map at a million" (thread-heavy: central Germany). */
+const ISSUE_TILES: Tile[] = [
+  { z: 5, x: 17, y: 10 },
+  { z: 8, x: 136, y: 84 },
+  { z: 12, x: 2200, y: 1343 },
+  { z: 14, x: 8800, y: 5374 },
+];
+
+// 6. The thread-heavy area: the issue's tiles, composite, threads alone and nodes alone
+//    (p50 of five cold renders each); with --base, the base checkout's edge beside it.
+if (ONLY.has('issue')) {
+  const edge = await startEdge(0);
+  const base = values.base ? await startEdge(0, resolve(values.base)) : null;
+  try {
+    for (const t of ISSUE_TILES) {
+      const line: string[] = [];
+      for (const sources of [COMPOSITE.join(','), 'threads', 'nodes']) {
+        const now: number[] = [];
+        const before: number[] = [];
+        let bytes = 0;
+        let baseBytes = 0;
+        for (let i = 0; i < 5; i++) {
+          const r = await tileVia(edge.url, sources, t);
+          now.push(r.ms);
+          bytes = r.bytes;
+          // The base renders the composite and threads in seconds: three samples there.
+          if (base && i < 3) {
+            const b = await tileVia(base.url, sources, t);
+            before.push(b.ms);
+            baseBytes = b.bytes;
+          }
+        }
+        const name = sources.includes(',') ? 'composite' : sources;
+        line.push(
+          `${name} ${ms(pct(now, 50))} ${kb(bytes)}` +
+            (base
+              ? ` (base ${ms(pct(before, 50))} ${kb(baseBytes)}, ${ratio(pct(now, 50), pct(before, 50))}×)`
+              : ''),
+        );
+      }
+      report(`thread-heavy z${t.z} ${t.x}/${t.y}: ${line.join('; ')}`);
+    }
+  } finally {
+    edge.stop();
+    base?.stop();
+  }
+}
+
+// 7. A tile re-rendered while writes change it: nodes in the tile moved (their threads' lines
+//    follow, by trigger) and threads crossing it renewed, at a fixed rate from the owner pool,
+//    while the composite is rendered cold again and again. Baseline: the same tile, no writes.
+//    Every write is undone at the end (nodes back to where they were, renewals rewrite the
+//    same times), so the world is unchanged.
+if (ONLY.has('writes')) {
+  const edge = await startEdge(0);
+  const t = ISSUE_TILES[2]!;
+  const env = owner`ST_Transform(ST_TileEnvelope(${t.z}, ${t.x}, ${t.y}), 4326)`;
+  const movable = await owner<{ id: string; lon: number; lat: number }[]>`
+    SELECT id, ST_X(location) AS lon, ST_Y(location) AS lat FROM live_nodes
+     WHERE location && ${env} ORDER BY seq LIMIT 200`;
+  const renewable = await owner<{ id: string }[]>`
+    SELECT t.id FROM threads t JOIN accounts a ON a.id = t.account_id JOIN nodes n ON n.id = t.node_id
+     WHERE t.expired_at IS NULL AND ST_Intersects(ST_MakeLine(a.public_point, n.location), ${env})
+     LIMIT 200`;
+  const moved = new Set<number>();
+  let writes = 0;
+  const write = async (k: number) => {
+    if (k % 2 && renewable.length) {
+      const { id } = renewable[k % renewable.length]!;
+      await owner`UPDATE threads SET spun_at = spun_at, expires_at = expires_at WHERE id = ${id}`;
+    } else {
+      const i = k % movable.length;
+      const n = movable[i]!;
+      const away = !moved.has(i);
+      if (away) moved.add(i);
+      else moved.delete(i);
+      const d = away ? 0.0005 : 0;
+      await owner`UPDATE nodes SET location = ST_SetSRID(ST_MakePoint(${n.lon + d}, ${n.lat + d}), 4326)
+                   WHERE id = ${n.id}`;
+    }
+    writes++;
+  };
+  const runPhase = async (rate: number) => {
+    writes = 0;
+    let stop = false;
+    const writer = (async () => {
+      if (!rate) return;
+      for (let k = 0; !stop; k++) {
+        const t0 = performance.now();
+        await write(k);
+        await Bun.sleep(Math.max(0, 1000 / rate - (performance.now() - t0)));
+      }
+    })();
+    const took: number[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < SAMPLES; i++)
+      took.push((await tileVia(edge.url, COMPOSITE.join(','), t)).ms);
+    const seconds = (performance.now() - t0) / 1000;
+    stop = true;
+    await writer;
+    return { took, perSecond: writes / seconds };
+  };
+  try {
+    const quiet = await runPhase(0);
+    const parts = [`no writes p50 ${ms(pct(quiet.took, 50))} p99 ${ms(pct(quiet.took, 99))}`];
+    for (const rate of [10, 50]) {
+      const busy = await runPhase(rate);
+      parts.push(
+        `${busy.perSecond.toFixed(1)} writes/s p50 ${ms(pct(busy.took, 50))} p99 ${ms(pct(busy.took, 99))}` +
+          ` (${ratio(pct(busy.took, 99), pct(quiet.took, 99))}× the quiet p99)`,
+      );
+    }
+    report(`composite z${t.z} ${t.x}/${t.y} under writes: ${parts.join('; ')}`);
+  } finally {
+    edge.stop();
+    for (const i of moved) {
+      const n = movable[i]!;
+      await owner`UPDATE nodes SET location = ST_SetSRID(ST_MakePoint(${n.lon}, ${n.lat}), 4326) WHERE id = ${n.id}`;
+    }
+  }
+}
+
 // 1. Cold tiles: an edge with no tile cache, so every request renders; the same tiles
 //    rendered straight on a pool. Interleaved, so both see the same database caches.
-{
+if (ONLY.has('nodes')) {
   const edge = await startEdge(0);
   try {
     for (const z of [3, 8, 14]) {
@@ -329,7 +544,7 @@ const distinctTiles = (z: number) => {
 
 // 4. Cached tiles: the edge answering from its cache against Caddy serving the very same
 //    gzip bytes as a static file, each loaded by autocannon in its own process.
-{
+if (ONLY.has('cached')) {
   const edge = await startEdge(64 * 1024 * 1024);
   const dir = mkdtempSync(join(tmpdir(), 'edge-bench-'));
   let caddy: ReturnType<typeof Bun.spawn> | null = null;
@@ -374,6 +589,12 @@ const distinctTiles = (z: number) => {
   }
 }
 
+if (timeouts) report(`tiles that hit the statement timeout (503): ${timeouts}`);
 report(`total bench time: ${((performance.now() - started) / 1000).toFixed(0)} s`);
+if (compositeAll.length) {
+  report(
+    `edge bench: composite p50 ${pct(compositeAll, 50).toFixed(1)} p99 ${pct(compositeAll, 99).toFixed(1)} max ${(compositeMaxBytes / 1024).toFixed(1)}`,
+  );
+}
 await owner.end();
 await direct.end();

@@ -8,6 +8,9 @@ export const point = customType<{ data: string; driverData: string }>({
 export const polygon = customType<{ data: string; driverData: string }>({
   dataType: () => 'geometry(Polygon, 4326)',
 });
+export const lineString = customType<{ data: string; driverData: string }>({
+  dataType: () => 'geometry(LineString, 4326)',
+});
 export const multiPolygon = customType<{ data: string; driverData: string }>({
   dataType: () => 'geometry(MultiPolygon, 4326)',
 });

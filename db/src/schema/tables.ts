@@ -12,7 +12,7 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { jsonb, multiPolygon, point, polygon, tsvector } from './column-types.ts';
+import { jsonb, lineString, multiPolygon, point, polygon, tsvector } from './column-types.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const h3 = (name: string) => bigint(name, { mode: 'bigint' });
@@ -118,6 +118,8 @@ export const threads = pgTable('threads', {
   spunAt: ts('spun_at').notNull().defaultNow(),
   expiresAt: ts('expires_at').notNull(),
   expiredAt: ts('expired_at'),
+  /** Kept by triggers (0011_thread_lines.sql): public point → node while drawn, else NULL. */
+  line: lineString('line'),
 });
 
 export const weaveries = pgTable('weaveries', {

@@ -64,7 +64,7 @@ export function rollupCellsSql(
     ? sql`
         WITH cells AS (
           SELECT r.cell, r.boundary, r.accounts, r.threads FROM h3_rollups r
-           WHERE r.resolution = ${level.resolution} AND r.boundary && ${env}
+           WHERE r.resolution = ${level.resolution}::smallint AND r.boundary && ${env}
         ), counts AS (
           SELECT n.${sql(`h3_r${level.resolution}`)} AS cell,
                  ${sql.unsafe(
@@ -89,7 +89,7 @@ export function rollupCellsSql(
                  ).join(', '),
                )}
           FROM h3_rollups r
-         WHERE r.resolution = ${level.resolution} AND r.boundary && ${env}`;
+         WHERE r.resolution = ${level.resolution}::smallint AND r.boundary && ${env}`;
   const filtered = filters.kinds !== null || filters.topics !== null;
   const keep =
     measure === 'accounts'

@@ -1,12 +1,14 @@
-// `threads`: live Fäden as lines from the account's public point to the node, with `strength`
-// = remaining lifetime / 168 h computed at read time. Accounts not on the map have no line.
+// `threads`: live Fäden as lines from the account's public point to the node (stored on the
+// thread, 0011_thread_lines.sql), with `strength` = remaining lifetime / 168 h computed at
+// read time. Accounts not on the map have no line.
 // A rendered tile is stale by itself when its first thread runs out or its strengths have
 // faded noticeably (render() reports when), even before an event says so.
 import { THREAD_LIFETIME_HOURS } from '@weltgewebe/events/domain';
 import { type TileSource, tileBounds } from './tile-source.ts';
 
 /**
- * The strongest threads first; more than this in one tile are left out (weakest first).
+ * The strongest threads first; more than this in one tile are left out (weakest first; among
+ * threads expiring at the same instant: from z12 the later spun, below in index order).
  * Below DETAIL_ZOOM a line is a few bytes (kind and strength repeat, so MVT stores each value
  * once); from there on it also names its node and account (two uuids), so fewer fit.
  */
@@ -16,6 +18,8 @@ export const DETAIL_ZOOM = 12;
 /** Strength changes by 1/168 per hour: ten minutes old is still exact to 0.001. */
 const STRENGTH_FRESH_MS = 10 * 60_000;
 const LIFETIME_S = THREAD_LIFETIME_HOURS * 3600;
+/** Below DETAIL_ZOOM the index orders by distance of expires_at to this date: strongest first. */
+const STRONGEST = '2200-01-01T00:00:00Z';
 
 export const threadsSource: TileSource = {
   name: 'threads',
@@ -34,35 +38,42 @@ export const threadsSource: TileSource = {
   async render(sql, tile) {
     const detail = tile.z >= DETAIL_ZOOM;
     const limit = detail ? MAX_THREADS_PER_DETAIL_TILE : MAX_THREADS_PER_TILE;
+    // The stored lines in the tile, from threads_line_live_gix (0011_thread_lines.sql), no
+    // join. Below DETAIL_ZOOM nearly every line of a tile's region crosses it: the index hands
+    // them out strongest first (ordered by expires_at, through btree_gist) and the scan stops
+    // at the limit. From DETAIL_ZOOM the tile is small and long lines only pass its box: the
+    // lines that really cross it are found first, then the strongest kept.
+    const live = sql`t.expired_at IS NULL AND t.line IS NOT NULL AND t.expires_at > now()`;
     const [row] = await sql<{ mvt: Uint8Array | null; next_expiry: Date | null }[]>`
-      WITH b AS (${tileBounds(sql, tile)}),
-      live AS (
-        SELECT t.seq, t.id, t.kind, t.node_id, t.account_id, t.expires_at,
-               ST_MakeLine(a.public_point, n.location) AS line
+      WITH b AS MATERIALIZED (${tileBounds(sql, tile)}),
+      kept AS (${
+        detail
+          ? sql`
+        SELECT t.seq AS fid, t.line, t.kind, t.node_id, t.account_id, t.expires_at
           FROM threads t
-          JOIN accounts a ON a.id = t.account_id
-          JOIN live_nodes n ON n.id = t.node_id
-         WHERE t.expired_at IS NULL AND t.expires_at > now()
-           AND a.map_state <> 'not_on_map' AND a.public_point IS NOT NULL
-      ),
-      f AS (
-        SELECT live.seq AS fid,
-               ST_AsMVTGeom(ST_Transform(live.line, 3857), b.env, 4096, 64, true) AS geom,
-               live.kind,
-               CASE WHEN ${detail} THEN live.node_id::text END AS node_id,
-               CASE WHEN ${detail} THEN live.account_id::text END AS account_id,
-               round(LEAST(1, GREATEST(0,
-                 EXTRACT(EPOCH FROM (live.expires_at - now())) / ${LIFETIME_S}))::numeric,
-                 ${detail ? 3 : 2})::float8 AS strength,
-               live.expires_at
-          FROM live, b
-         WHERE live.line && b.env4326
-      ),
-      kept AS (
-        SELECT * FROM f WHERE geom IS NOT NULL ORDER BY strength DESC, fid LIMIT ${limit}
-      )
-      SELECT (SELECT ST_AsMVT(m, 'threads', 4096, 'geom', 'fid')
-                FROM (SELECT fid, geom, kind, strength, node_id, account_id FROM kept) m) AS mvt,
+         WHERE t.line && (SELECT env4326 FROM b) AND ST_Intersects(t.line, (SELECT env4326 FROM b))
+           AND ${live}
+         ORDER BY t.expires_at DESC, t.seq DESC
+         LIMIT ${limit}`
+          : sql`
+        SELECT * FROM (
+          SELECT t.seq AS fid, t.line, t.kind, t.node_id, t.account_id, t.expires_at
+            FROM threads t
+           WHERE t.line && (SELECT env4326 FROM b) AND ${live}
+           ORDER BY t.expires_at <-> ${STRONGEST}::timestamptz
+        ) o WHERE ST_Intersects(o.line, (SELECT env4326 FROM b))
+        LIMIT ${limit}`
+      })
+      SELECT (SELECT ST_AsMVT(m, 'threads', 4096, 'geom', 'fid') FROM (
+                SELECT fid,
+                       ST_AsMVTGeom(ST_Transform(line, 3857), (SELECT env FROM b), 4096, 64, true) AS geom,
+                       kind,
+                       round(LEAST(1, GREATEST(0,
+                         EXTRACT(EPOCH FROM (expires_at - now())) / ${LIFETIME_S}))::numeric,
+                         ${detail ? 3 : 2})::float8 AS strength,
+                       CASE WHEN ${detail} THEN node_id::text END AS node_id,
+                       CASE WHEN ${detail} THEN account_id::text END AS account_id
+                  FROM kept) m WHERE geom IS NOT NULL) AS mvt,
              (SELECT min(expires_at) FROM kept) AS next_expiry`;
     const fresh = Date.now() + STRENGTH_FRESH_MS;
     const expiry = row?.next_expiry ? row.next_expiry.getTime() : Number.POSITIVE_INFINITY;
