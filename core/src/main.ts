@@ -1,6 +1,7 @@
 // Core process: commands over tRPC on PORT (default 3002).
 import { createPool } from '@weltgewebe/db/client';
 import { createJwtVerifier, createLogger, createServiceMetrics } from '@weltgewebe/kit';
+import { rederiveMarkedPoints } from './accounts/rederive.ts';
 import { walInsertLsn } from './commit-lsn.ts';
 import { loadCoreEnv } from './env.ts';
 import { createCoreFetch } from './http.ts';
@@ -14,14 +15,17 @@ const verifier = createJwtVerifier({
   roleClaimPath: env.ROLE_CLAIM_PATH,
 });
 const metrics = createServiceMetrics('core');
+const services = {
+  sql,
+  log,
+  now: () => new Date(),
+  commandsPerMinute: env.COMMANDS_PER_MINUTE,
+  authRequiredForRead: env.AUTH_REQUIRED_FOR_READ,
+};
+// Migration 0011's one-off step, before the first command can read an old-rule point.
+await rederiveMarkedPoints(services);
 const handler = createCoreFetch({
-  services: {
-    sql,
-    log,
-    now: () => new Date(),
-    commandsPerMinute: env.COMMANDS_PER_MINUTE,
-    authRequiredForRead: env.AUTH_REQUIRED_FOR_READ,
-  },
+  services,
   verifier,
   metrics,
   checks: { database: () => sql`SELECT 1`, oidc: verifier.ready },

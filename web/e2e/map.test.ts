@@ -279,9 +279,9 @@ test('a Garnrolle placed with a radius shows others only its public point', asyn
   const panel = page.getByRole('dialog', { name: 'Meine Garnrolle' });
   await expect(panel).toBeVisible();
   await panel.getByLabel('Ungefähr (Umkreis)').check();
-  await panel.getByLabel(/Umkreis: /).fill('1000');
-  await expect(panel.getByText('Umkreis: 1.000 m')).toBeVisible();
-  await expect(panel.getByText(/zufälligen Punkt im Kreis/)).toBeVisible();
+  await panel.getByTestId('garn-radius').getByText('250 m', { exact: true }).click();
+  await expect(panel.getByText('Umkreis: 250 m')).toBeVisible();
+  await expect(panel.getByText(/festen Punkt in deiner Gegend/)).toBeVisible();
   // The circle is previewed on the map.
   await expect
     .poll(() =>
@@ -309,8 +309,10 @@ test('a Garnrolle placed with a radius shows others only its public point', asyn
     lat: Number(await publicPoint.getAttribute('data-lat')),
     lon: Number(await publicPoint.getAttribute('data-lon')),
   };
-  expect(metresBetween(shown, privateLocation)).toBeLessThanOrEqual(1001);
-  await expect(panel.getByTestId('garn-state')).toContainText('Umkreis von 1.000 m');
+  // Within R of the centre of a cell about R wide (core/src/accounts/public-point.ts:
+  // maxPublicDistanceM(250) = 250 + 2 × 201 + 100 m).
+  expect(metresBetween(shown, privateLocation)).toBeLessThanOrEqual(753);
+  await expect(panel.getByTestId('garn-state')).toContainText('Umkreis von 250 m');
   await shot(page, 'garnrolle');
 
   // Someone else, not signed in, looks at the same place.
@@ -321,7 +323,7 @@ test('a Garnrolle placed with a radius shows others only its public point', asyn
   watchForeignRequests(other, new URL(baseURL ?? 'http://localhost:8080').origin, foreign);
   const viewer = await other.newPage();
   // Between the two places at zoom 13, so both lie on screen even on a phone (the public point
-  // may be 1 km away, in the next tile column).
+  // may be 750 m away, in the next tile column).
   const middle = {
     lat: (privateLocation.lat + shown.lat) / 2,
     lon: (privateLocation.lon + shown.lon) / 2,

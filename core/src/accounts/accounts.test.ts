@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { TRPCClientError } from '@trpc/client';
 import { type CoreHarness, startCoreHarness } from '../testing/core-harness.ts';
+import { maxPublicDistanceM } from './public-point.ts';
 
 let h: CoreHarness;
 beforeAll(async () => {
@@ -63,12 +64,12 @@ describe('accounts', () => {
     expect((await reader.accounts.me.query()).privateLocation).toEqual(home);
   });
 
-  test('radius: a point within R, reused on repeat, re-drawn on a new radius, kept through hiding', async () => {
+  test('radius: a point near the cell, reused on repeat and small moves, another on a new radius or far away, kept through hiding', async () => {
     const reader = await h.clientAs('reader');
     const first = await reader.accounts.setLocation.mutate({ mapState: 'radius', ...home });
     expect(first.radiusM).toBe(250);
     expect(first.publicPoint).not.toEqual(home);
-    expect(await metres(first.publicPoint!, home)).toBeLessThanOrEqual(250);
+    expect(await metres(first.publicPoint!, home)).toBeLessThanOrEqual(maxPublicDistanceM(250));
 
     const repeat = await reader.accounts.setLocation.mutate({
       mapState: 'radius',
@@ -79,6 +80,15 @@ describe('accounts', () => {
     const me = await reader.accounts.me.query();
     expect(me.publicPoint).toEqual(first.publicPoint);
     expect(me.privateLocation).toEqual(home);
+
+    // A few metres away (GPS jitter, the map centre): the same point, and no event.
+    const eventsBefore = (await locatedEvents(first.id)).length;
+    const jittered = { lat: home.lat + 0.0002, lon: home.lon - 0.0002 };
+    const nudged = await reader.accounts.setLocation.mutate({ mapState: 'radius', ...jittered });
+    expect(nudged).toEqual(first);
+    expect((await reader.accounts.me.query()).privateLocation).toEqual(jittered);
+    expect((await locatedEvents(first.id)).length).toBe(eventsBefore);
+    await reader.accounts.setLocation.mutate({ mapState: 'radius', ...home });
 
     // Off the map and back with the same location and radius: the same point, no fresh sample.
     const hidden = await reader.accounts.hide.mutate();
@@ -91,20 +101,31 @@ describe('accounts', () => {
 
     const wider = await reader.accounts.setLocation.mutate({
       mapState: 'radius',
-      radiusM: 2000,
+      radiusM: 2500,
       ...home,
     });
     expect(wider.publicPoint).not.toEqual(first.publicPoint);
-    expect(await metres(wider.publicPoint!, home)).toBeLessThanOrEqual(2000);
+    expect(await metres(wider.publicPoint!, home)).toBeLessThanOrEqual(maxPublicDistanceM(2500));
 
-    const moved = { lat: home.lat + 0.01, lon: home.lon };
+    // Moved to another town: another cell, another point.
+    const moved = { lat: home.lat + 0.2, lon: home.lon };
     const elsewhere = await reader.accounts.setLocation.mutate({
       mapState: 'radius',
-      radiusM: 2000,
+      radiusM: 2500,
       ...moved,
     });
     expect(elsewhere.publicPoint).not.toEqual(wider.publicPoint);
-    expect(await metres(elsewhere.publicPoint!, moved)).toBeLessThanOrEqual(2000);
+    expect(await metres(elsewhere.publicPoint!, moved)).toBeLessThanOrEqual(
+      maxPublicDistanceM(2500),
+    );
+
+    // Back home: the cell of home again, so the very point shown there before.
+    const returned = await reader.accounts.setLocation.mutate({
+      mapState: 'radius',
+      radiusM: 2500,
+      ...home,
+    });
+    expect(returned.publicPoint).toEqual(wider.publicPoint);
   });
 
   test('hide: nothing public is left; hiding twice emits one account.hidden', async () => {

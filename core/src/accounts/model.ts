@@ -7,7 +7,7 @@ import {
   type PublicAccountRow,
   toPublicAccount,
 } from '@weltgewebe/db/dto';
-import { RADIUS_DEFAULT_M, RADIUS_MAX_M, RADIUS_MIN_M } from '@weltgewebe/events/domain';
+import { RADIUS_DEFAULT_M, RADIUS_LADDER_M } from '@weltgewebe/events/domain';
 import { z } from 'zod';
 
 const lat = z
@@ -28,8 +28,9 @@ export const setLocationInput = z.discriminatedUnion('mapState', [
     radiusM: z
       .number()
       .int('Der Radius ist eine ganze Zahl von Metern.')
-      .min(RADIUS_MIN_M, `Radius zwischen ${RADIUS_MIN_M} und ${RADIUS_MAX_M} m.`)
-      .max(RADIUS_MAX_M, `Radius zwischen ${RADIUS_MIN_M} und ${RADIUS_MAX_M} m.`)
+      .refine((r) => (RADIUS_LADDER_M as readonly number[]).includes(r), {
+        message: `Radius: einer von ${RADIUS_LADDER_M.join(', ')} m.`,
+      })
       .default(RADIUS_DEFAULT_M),
   }),
   z.object({ mapState: z.literal('not_on_map') }),

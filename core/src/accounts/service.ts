@@ -1,6 +1,6 @@
 // Garnrolle commands and the owner's view. The private location lives only in
-// account_locations; accounts carries the public point (exact: the location; radius: one
-// point drawn over the disc and reused until location or radius changes; none otherwise).
+// account_locations; accounts carries the public point (exact: the location; radius: the point
+// derived from the account's secret and the location's cell, public-point.ts; none otherwise).
 import type { LatLon } from '@weltgewebe/db/dto';
 import type { AuthIdentity } from '@weltgewebe/kit';
 import { cellsOf } from '../geo/h3-cells.ts';
@@ -14,7 +14,7 @@ import {
   toAccountDTO,
 } from './model.ts';
 import { ensureAccount } from './provision.ts';
-import { drawPublicPoint } from './public-point.ts';
+import { derivePublicPoint, newSecret } from './public-point.ts';
 
 const ACCOUNT_COLUMNS = `id, display_name, map_state, ST_Y(public_point) AS public_lat,
   ST_X(public_point) AS public_lon, radius_m, version`;
@@ -22,9 +22,8 @@ const ACCOUNT_COLUMNS = `id, display_name, map_state, ST_Y(public_point) AS publ
 interface PrivateRow {
   lat: number;
   lon: number;
-  radius_m: number | null;
-  radius_lat: number | null;
-  radius_lon: number | null;
+  secret: Uint8Array;
+  recent_cells: string[];
 }
 
 /** The account row, locked for the rest of the transaction (one location change at a time). */
@@ -38,8 +37,7 @@ async function lockAccount(tx: Tx, accountId: string): Promise<AccountDTO> {
 
 async function privateLocation(tx: Tx, accountId: string): Promise<PrivateRow | null> {
   const [row] = await tx<PrivateRow[]>`
-    SELECT ST_Y(location) AS lat, ST_X(location) AS lon, radius_m,
-           ST_Y(radius_point) AS radius_lat, ST_X(radius_point) AS radius_lon
+    SELECT ST_Y(location) AS lat, ST_X(location) AS lon, secret, recent_cells
     FROM account_locations WHERE account_id = ${accountId}`;
   return row ?? null;
 }
@@ -51,7 +49,7 @@ const samePoint = (a: LatLon | null, b: LatLon | null) =>
   a === b || (a !== null && b !== null && a.lat === b.lat && a.lon === b.lon);
 
 /** Writes the public side of the account and its h3 cells; returns the new public view. */
-async function writePublic(
+export async function writePublic(
   tx: Tx,
   accountId: string,
   mapState: AccountDTO['mapState'],
@@ -103,9 +101,10 @@ export async function myAccount(services: CoreServices, identity: AuthIdentity) 
 }
 
 /**
- * Places (or hides) the caller's Garnrolle. Setting the same location and radius again
- * changes nothing and draws nothing: the stored point is reused, so repeated reads or
- * repeated commands cannot average the private location out.
+ * Places (or hides) the caller's Garnrolle. In radius mode the public point is derived from
+ * the account's secret and the cell of the location (public-point.ts): saving again, small
+ * moves, hiding and returning and switching radii back and forth show at most one point per
+ * radius and cell, so recording every point cannot average the private location out.
  */
 export async function setLocation(
   services: CoreServices,
@@ -120,39 +119,38 @@ export async function setLocation(
     const current = await lockAccount(tx, ref.id);
     const stored = await privateLocation(tx, ref.id);
     const location = { lat: input.lat, lon: input.lon };
-    const sameLocation = stored !== null && samePoint(stored, location);
-    const storedDraw =
-      sameLocation && stored.radius_lat !== null && stored.radius_lon !== null
-        ? { radiusM: stored.radius_m!, point: { lat: stored.radius_lat, lon: stored.radius_lon } }
-        : null;
-
+    const secret = stored?.secret ?? newSecret();
+    let recentCells = stored?.recent_cells ?? [];
     let publicPoint: LatLon = location;
     let radiusM: number | null = null;
-    let draw = sameLocation ? storedDraw : null;
     if (input.mapState === 'radius') {
       radiusM = input.radiusM;
-      if (draw?.radiusM !== radiusM) {
-        draw = { radiusM, point: drawPublicPoint(location, radiusM) };
-      }
-      publicPoint = draw.point;
+      const derived = derivePublicPoint({ secret, location, radiusM, recentCells });
+      publicPoint = derived.point;
+      recentCells = derived.recentCells;
     }
 
-    if (
+    const publicUnchanged =
       current.mapState === input.mapState &&
       current.radiusM === radiusM &&
-      samePoint(current.publicPoint, publicPoint) &&
-      sameLocation
-    ) {
+      samePoint(current.publicPoint, publicPoint);
+    const privateUnchanged =
+      stored !== null &&
+      samePoint(stored, location) &&
+      JSON.stringify(stored.recent_cells) === JSON.stringify(recentCells);
+    if (!(publicUnchanged && privateUnchanged)) {
+      await tx`
+        INSERT INTO account_locations (account_id, location, radius_m, secret, recent_cells, updated_at)
+        VALUES (${ref.id}, ${point(tx, location)}, ${radiusM}, ${secret}, ${recentCells}::text[], ${now})
+        ON CONFLICT (account_id) DO UPDATE SET location = EXCLUDED.location,
+          radius_m = EXCLUDED.radius_m, recent_cells = EXCLUDED.recent_cells,
+          rederive = false, updated_at = EXCLUDED.updated_at`;
+    }
+    if (publicUnchanged) {
+      // Nothing anyone can see changed: no new version, no event.
       return current;
     }
 
-    await tx`
-      INSERT INTO account_locations (account_id, location, radius_m, radius_point, updated_at)
-      VALUES (${ref.id}, ${point(tx, location)}, ${draw?.radiusM ?? null},
-              ${point(tx, draw?.point ?? null)}, ${now})
-      ON CONFLICT (account_id) DO UPDATE SET location = EXCLUDED.location,
-        radius_m = EXCLUDED.radius_m, radius_point = EXCLUDED.radius_point,
-        updated_at = EXCLUDED.updated_at`;
     const placed = await writePublic(tx, ref.id, input.mapState, publicPoint, radiusM, now);
     await writeEvent(
       tx,

@@ -23,3 +23,7 @@ export const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector
  */
 export const jsonb = <T = unknown>(name: string) =>
   customType<{ data: T; driverData: T }>({ dataType: () => 'jsonb' })(name);
+
+export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+});

@@ -12,7 +12,15 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { jsonb, lineString, multiPolygon, point, polygon, tsvector } from './column-types.ts';
+import {
+  bytea,
+  jsonb,
+  lineString,
+  multiPolygon,
+  point,
+  polygon,
+  tsvector,
+} from './column-types.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const h3 = (name: string) => bigint(name, { mode: 'bigint' });
@@ -40,8 +48,12 @@ export const accountLocations = pgTable('account_locations', {
     .references(() => accounts.id),
   location: point('location').notNull(),
   radiusM: integer('radius_m'),
-  /** The public point drawn for (location, radius), reused until either changes. */
-  radiusPoint: point('radius_point'),
+  /** Per-account key of the derived public point (core/src/accounts/public-point.ts). */
+  secret: bytea('secret').notNull(),
+  /** The grid cells used recently, most recent first: a location stays in one while near it. */
+  recentCells: text('recent_cells').array().notNull().default(sql`'{}'`),
+  /** Set by migration 0011 on radius accounts whose point the core still has to re-derive. */
+  rederive: boolean('rederive').notNull().default(false),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
 

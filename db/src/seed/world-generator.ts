@@ -3,7 +3,12 @@
 // gazetteer, loaded with COPY; H3 cells from h3-js; rollups filled afterwards. The same
 // size and seed give the same rows (ids, places, titles); only times follow the clock,
 // so that threads are alive whenever it runs.
-import { NODE_KINDS, THREAD_KINDS, THREAD_LIFETIME_HOURS } from '@weltgewebe/events/domain';
+import {
+  NODE_KINDS,
+  RADIUS_LADDER_M,
+  THREAD_KINDS,
+  THREAD_LIFETIME_HOURS,
+} from '@weltgewebe/events/domain';
 import { latLngToCell } from 'h3-js';
 import postgres from 'postgres';
 import { copyLine, copyRows } from '../copy-rows.ts';
@@ -170,7 +175,7 @@ export async function generateWorld(
             const roll = rand();
             const state = roll < 0.4 ? 'not_on_map' : roll < 0.75 ? 'radius' : 'exact';
             const at = around(place, rand);
-            const radius = state === 'radius' ? 250 + Math.floor(rand() * 8) * 250 : null;
+            const radius = state === 'radius' ? RADIUS_LADDER_M[2 + Math.floor(rand() * 5)]! : null;
             let pub: { lat: number; lon: number } | null = null;
             if (state === 'exact') pub = at;
             if (state === 'radius') {

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { TRPCClientError } from '@trpc/client';
 import { createPool } from '@weltgewebe/db/client';
+import { RADIUS_LADDER_M } from '@weltgewebe/events/domain';
 import { accessTokenFor } from '@weltgewebe/infra/testing';
 import { innerCallerAs } from '../../../core/src/testing/inner-caller.ts';
 import { type EdgeHarness, startEdgeHarness } from '../testing/edge-harness.ts';
@@ -25,10 +26,10 @@ describe('accounts via the edge', () => {
     const location = { lat: 51.339_123_7, lon: 12.373_456_1 };
     const placed = await reader.accounts.setLocation.mutate({
       mapState: 'radius',
-      radiusM: 800,
+      radiusM: 1000,
       ...location,
     });
-    expect(placed).toMatchObject({ mapState: 'radius', radiusM: 800 });
+    expect(placed).toMatchObject({ mapState: 'radius', radiusM: 1000 });
     const me = await reader.accounts.me.query();
     expect(me.privateLocation).toEqual(location);
     expect(me.publicPoint).toEqual(placed.publicPoint);
@@ -38,7 +39,7 @@ describe('accounts via the edge', () => {
       displayName: 'Rike Reader',
       mapState: 'radius',
       publicPoint: placed.publicPoint,
-      radiusM: 800,
+      radiusM: 1000,
     });
     await reader.accounts.hide.mutate();
     expect(await h.client(null).accounts.byId.query({ id: me.id })).toMatchObject({
@@ -105,7 +106,7 @@ describe('accounts via the edge', () => {
       privateValues.add(location.lat).add(location.lon);
       const placed = await caller.accounts.setLocation({
         mapState: 'radius',
-        radiusM: 50 + Math.floor(Math.random() * 4951),
+        radiusM: RADIUS_LADDER_M[i % RADIUS_LADDER_M.length]!,
         ...location,
       });
       ids.push(placed.id);
