@@ -4,7 +4,7 @@ import { messageRouter } from './messages/router.ts';
 import { nodeRouter } from './nodes/router.ts';
 import { notificationRouter } from './notifications/router.ts';
 import { threadRouter } from './threads/router.ts';
-import { router } from './trpc.ts';
+import { registerInputSchemas, router } from './trpc.ts';
 import { weaveryRouter } from './weaveries/router.ts';
 
 export const coreRouter = router({
@@ -15,5 +15,7 @@ export const coreRouter = router({
   threads: threadRouter,
   weaveries: weaveryRouter,
 });
+
+registerInputSchemas(coreRouter);
 
 export type CoreRouter = typeof coreRouter;

@@ -6,7 +6,7 @@ import { nodeRouter } from './nodes/router.ts';
 import { notificationRouter } from './notifications/router.ts';
 import { searchRouter } from './search/router.ts';
 import { threadRouter } from './threads/router.ts';
-import { router } from './trpc.ts';
+import { registerInputSchemas, router } from './trpc.ts';
 import { weaveryRouter } from './weaveries/router.ts';
 
 export const edgeRouter = router({
@@ -19,5 +19,7 @@ export const edgeRouter = router({
   threads: threadRouter,
   weaveries: weaveryRouter,
 });
+
+registerInputSchemas(edgeRouter);
 
 export type EdgeRouter = typeof edgeRouter;

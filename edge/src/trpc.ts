@@ -1,7 +1,15 @@
 // The edge's one tRPC instance: context, error formatter and base procedures.
 import { initTRPC } from '@trpc/server';
 import type { Sql } from '@weltgewebe/db/client';
-import { ApiError, type AuthIdentity, formatApiError, type Logger } from '@weltgewebe/kit';
+import {
+  ApiError,
+  type AuthIdentity,
+  formatApiError,
+  type InputSchema,
+  inputGuard,
+  inputSchemasOf,
+  type Logger,
+} from '@weltgewebe/kit';
 import type { CoreClientFactory } from './core-client.ts';
 import type { LiveHub } from './live/live-hub.ts';
 import type { TileInvalidator } from './tiles/invalidation.ts';
@@ -44,8 +52,35 @@ const t = initTRPC.context<EdgeContext>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+/**
+ * Input schemas by procedure path, so the guard can name every wrong field at once; filled by
+ * router.ts once the root router exists (registerInputSchemas(edgeRouter)).
+ */
+const inputSchemas = new Map<string, InputSchema[]>();
+
+export function registerInputSchemas(root: Parameters<typeof inputSchemasOf>[0]): void {
+  for (const [path, schemas] of inputSchemasOf(root)) inputSchemas.set(path, schemas);
+}
+
+/**
+ * Every read starts here: input the database cannot store (NUL, lone surrogates) or nested
+ * absurdly deep is VALIDATION_FAILED before anything runs, and a database refusal of input
+ * that still gets through is a 400, not a 500. Forwarded commands check nesting only: the
+ * core refuses their text together with every other mistake in them.
+ */
+const guarded = (text: boolean) =>
+  t.procedure.use(({ ctx, getRawInput, next, path }) =>
+    inputGuard(
+      getRawInput,
+      next,
+      (refusal) =>
+        ctx.log.warn('input refused by the database, not by its schema', { path, ...refusal }),
+      { schemas: inputSchemas.get(path), text },
+    ),
+  );
+
 /** Reads: open to everyone unless AUTH_REQUIRED_FOR_READ. */
-export const readProcedure = t.procedure.use(({ ctx, next }) => {
+export const readProcedure = guarded(true).use(({ ctx, next }) => {
   if (ctx.services.authRequiredForRead && !ctx.identity) {
     throw new ApiError('UNAUTHORIZED', 'UNAUTHORIZED', 'Zum Lesen ist eine Anmeldung nötig.');
   }
@@ -53,7 +88,7 @@ export const readProcedure = t.procedure.use(({ ctx, next }) => {
 });
 
 /** Commands: forwarded to the core with the caller's token; the core decides. */
-export const forwardProcedure = t.procedure.use(({ ctx, next }) => {
+export const forwardProcedure = guarded(false).use(({ ctx, next }) => {
   if (!ctx.identity) throw new ApiError('UNAUTHORIZED', 'UNAUTHORIZED', 'Anmeldung erforderlich.');
   const identity = ctx.identity;
   const core = ctx.services.core({
