@@ -14,6 +14,7 @@ import { Elysia } from 'elysia';
 import { identifyCaller } from '../auth/identify.ts';
 import { jsonErrorOf } from '../json-error.ts';
 import {
+  decodedPathParts,
   MAX_TILE_BYTES,
   parseFilters,
   parseSources,
@@ -98,7 +99,7 @@ export function tileRoutes(deps: TileRouteDeps) {
     )
     .get('/tiles/:sources', ({ params, request }) =>
       answering(request, async () => {
-        const name = tileJsonSources(params.sources);
+        const name = tileJsonSources(decodedPathParts(params).sources);
         await mayRead(request);
         const url = new URL(request.url);
         const sources = parseSources(name);
@@ -111,7 +112,10 @@ export function tileRoutes(deps: TileRouteDeps) {
     .get('/tiles/:sources/:z/:x/:file', ({ params, request }) =>
       answering(request, async () => {
         await mayRead(request);
-        const wanted = parseTileRequest(params, new URL(request.url).searchParams);
+        const wanted = parseTileRequest(
+          decodedPathParts(params),
+          new URL(request.url).searchParams,
+        );
         const tile = await deps.tiles.tile(wanted);
         (tile.cache === 'hit' ? cacheHits : cacheMisses).inc();
         if (tile.renderSeconds !== null) {
