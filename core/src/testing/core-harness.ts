@@ -25,6 +25,8 @@ export interface CoreHarnessOptions {
   /** Another verifier (other issuer, claim path or limits); default: the test provider's. */
   verifier?: JwtVerifier;
   authRequiredForRead?: boolean;
+  /** Commands per account and minute (default 60, as in production). */
+  commandsPerMinute?: number;
 }
 
 export async function startCoreHarness(opts: CoreHarnessOptions = {}) {
@@ -44,6 +46,7 @@ export async function startCoreHarness(opts: CoreHarnessOptions = {}) {
     log,
     now: () => new Date(),
     authRequiredForRead: opts.authRequiredForRead ?? false,
+    ...(opts.commandsPerMinute ? { commandsPerMinute: opts.commandsPerMinute } : {}),
   };
   const fetchHandler = createCoreFetch({
     services,

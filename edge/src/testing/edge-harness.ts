@@ -12,8 +12,12 @@ import { startInvalidationConsumer } from '../tiles/invalidation-consumer.ts';
 
 export const EDGE_ORIGIN = 'http://localhost:8080';
 
-export async function startEdgeHarness(opts: { authRequiredForRead?: boolean } = {}) {
-  const core: CoreHarness = await startCoreHarness();
+export async function startEdgeHarness(
+  opts: { authRequiredForRead?: boolean; commandsPerMinute?: number } = {},
+) {
+  const core: CoreHarness = await startCoreHarness({
+    ...(opts.commandsPerMinute ? { commandsPerMinute: opts.commandsPerMinute } : {}),
+  });
   const oidc = await testOidc();
   const stops: Array<() => Promise<unknown>> = [];
 
