@@ -157,6 +157,7 @@ export async function* consumeDurable(
   const consumer = await js.consumers.get(STREAM_NAME, durable);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: 100 });
   signal?.addEventListener('abort', () => void messages.close());
+  if (signal?.aborted) void messages.close();
   for await (const m of messages) {
     let envelope: EventEnvelope;
     try {
@@ -191,6 +192,8 @@ export async function* consumeFromNow(
   });
   const messages = await consumer.consume();
   signal?.addEventListener('abort', () => void messages.close());
+  // Stopped while the consumer was being set up: the abort event has already fired.
+  if (signal?.aborted) void messages.close();
   for await (const m of messages) {
     let envelope: EventEnvelope;
     try {
