@@ -25,8 +25,8 @@ const handler = createCoreFetch({
   metrics,
   checks: { database: () => sql`SELECT 1`, oidc: verifier.ready },
 });
-const server = Bun.serve({ port: env.PORT, hostname: '0.0.0.0', fetch: handler });
-log.info('core listening', { port: server.port });
+const server = Bun.serve({ port: env.PORT, hostname: env.HOST, fetch: handler });
+log.info('core listening', { host: env.HOST, port: server.port });
 
 const stop = async () => {
   log.info('core stopping');

@@ -32,6 +32,7 @@ const edge = createEdge({
   authRequiredForRead: env.AUTH_REQUIRED_FOR_READ,
   allowedOrigins: env.ALLOWED_ORIGINS,
   tileCacheBytes: env.TILE_CACHE_BYTES,
+  publicOrigin: env.PUBLIC_ORIGIN,
   protection: {
     readsPerMinute: env.READS_PER_MINUTE_PER_IP,
     trustedProxies: env.TRUSTED_PROXIES,
@@ -62,13 +63,13 @@ let liveFeed: { stop(): Promise<void> } | null = null;
 
 const server = Bun.serve({
   port: env.PORT,
-  hostname: '0.0.0.0',
+  hostname: env.HOST,
   fetch: (request, srv) => edge.handle(request, srv.requestIP(request)?.address ?? null),
   // The edge answers oversized bodies itself (413 JSON); this only stops absurd ones early.
   maxRequestBodySize: env.MAX_BODY_BYTES * 4,
   idleTimeout: 60,
 });
-log.info('edge listening', { port: server.port });
+log.info('edge listening', { host: env.HOST, port: server.port });
 
 const stop = async () => {
   log.info('edge stopping');

@@ -314,6 +314,17 @@ describe('docker-compose.yml', () => {
     expect(existsSync(join(ROOT, 'infra/docker/oidc-dev.Dockerfile'))).toBe(true);
   });
 
+  test('in their containers the services listen beyond loopback; TileJSON names the domain', () => {
+    // Locally they bind 127.0.0.1 (listen-address.test.ts); Caddy and Prometheus reach them
+    // over the compose network here.
+    for (const name of ['core', 'relay', 'workers', 'edge', 'edge2']) {
+      expect({ name, host: services[name]!.environment!.HOST }).toEqual({ name, host: '0.0.0.0' });
+    }
+    for (const name of ['edge', 'edge2']) {
+      expect(services[name]!.environment!.PUBLIC_ORIGIN).toBe(`https://${placeholder('DOMAIN')}`);
+    }
+  });
+
   test('Caddy balances over both edges and serves the real domain', () => {
     const env = services.caddy!.environment!;
     expect(env.EDGE_UPSTREAMS!.split(' ').sort()).toEqual(['edge2:3001', 'edge:3001']);

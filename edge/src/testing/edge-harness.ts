@@ -21,7 +21,7 @@ export async function startEdgeHarness(
   const oidc = await testOidc();
   const stops: Array<() => Promise<unknown>> = [];
 
-  const startInstance = () => {
+  const startInstance = (instance: { publicOrigin?: string } = {}) => {
     const sql = createPool(core.db.edgeUrl, { applicationName: 'edge-test', max: 5 });
     const edge = createEdge({
       sql,
@@ -37,6 +37,7 @@ export async function startEdgeHarness(
       authRequiredForRead: opts.authRequiredForRead ?? false,
       allowedOrigins: [EDGE_ORIGIN],
       tileCacheBytes: 32 * 1024 * 1024,
+      ...(instance.publicOrigin ? { publicOrigin: instance.publicOrigin } : {}),
       checks: { database: () => sql`SELECT 1` },
     });
     const consumer = startInvalidationConsumer(

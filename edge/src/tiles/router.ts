@@ -28,6 +28,8 @@ export interface TileRouteDeps {
   tiles: TileService;
   verifier: JwtVerifier;
   authRequiredForRead: boolean;
+  /** Origin of the tile URLs in TileJSON (PUBLIC_ORIGIN), not the request's Host. */
+  publicOrigin: string;
   metrics: ServiceMetrics;
   log: Logger;
 }
@@ -104,7 +106,7 @@ export function tileRoutes(deps: TileRouteDeps) {
         const url = new URL(request.url);
         const sources = parseSources(name);
         const filters = parseFilters(sources, url.searchParams);
-        return Response.json(deps.tiles.tileJson(url.origin, sources, filters), {
+        return Response.json(deps.tiles.tileJson(deps.publicOrigin, sources, filters), {
           headers: DOCUMENT_CACHE,
         });
       }),

@@ -214,6 +214,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
         EDGE_DATABASE_URL: pg.url(undefined, 'weltgewebe_edge'),
         CORE_URL: `http://127.0.0.1:${ports.core}`,
         ALLOWED_ORIGINS: `${site},http://127.0.0.1:${ports.caddy}`,
+        PUBLIC_ORIGIN: site,
       },
       `http://127.0.0.1:${ports.edge}/health/ready`,
     );
