@@ -4,5 +4,6 @@ export * from './input-safety.ts';
 export * from './jwt.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
+export * from './revocations.ts';
 export * from './roles.ts';
 export * from './service-endpoints.ts';
