@@ -3,6 +3,7 @@ import { accountRouter } from './accounts/router.ts';
 import { messageRouter } from './messages/router.ts';
 import { nodeRouter } from './nodes/router.ts';
 import { notificationRouter } from './notifications/router.ts';
+import { sessionRouter } from './sessions/router.ts';
 import { threadRouter } from './threads/router.ts';
 import { registerInputSchemas, router } from './trpc.ts';
 import { weaveryRouter } from './weaveries/router.ts';
@@ -12,6 +13,7 @@ export const coreRouter = router({
   messages: messageRouter,
   nodes: nodeRouter,
   notifications: notificationRouter,
+  sessions: sessionRouter,
   threads: threadRouter,
   weaveries: weaveryRouter,
 });

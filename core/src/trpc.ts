@@ -69,6 +69,15 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next, type }) =
   return next({ ctx: { ...ctx, identity: ctx.identity } });
 });
 
+/**
+ * Signed in, but not counted against the command limit: sign-out must always work, and it
+ * cannot be repeated with one token (the token is refused right after it).
+ */
+export const signedInProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.identity) throw unauthorized();
+  return next({ ctx: { ...ctx, identity: ctx.identity } });
+});
+
 export const roleProcedure = (needed: Role) =>
   authedProcedure.use(({ ctx, next }) => {
     if (!roleAtLeast(ctx.identity.role, needed)) {

@@ -7,6 +7,7 @@ import {
   type Logger,
   requestIdFrom,
   type ServiceMetrics,
+  type SessionRevocations,
   serviceEndpoints,
 } from '@weltgewebe/kit';
 import { Elysia } from 'elysia';
@@ -24,6 +25,8 @@ export interface EdgeDeps {
   sql: Sql;
   core: CoreClientFactory;
   verifier: JwtVerifier;
+  /** The verifier's list of signed-out sessions: a sign-out through this instance applies here at once. */
+  revocations?: SessionRevocations;
   log: Logger;
   metrics: ServiceMetrics;
   authRequiredForRead: boolean;
@@ -54,6 +57,7 @@ export function createEdge(deps: EdgeDeps) {
     authRequiredForRead: deps.authRequiredForRead,
     live,
     tileInvalidator: tiles.invalidator,
+    ...(deps.revocations ? { revocations: deps.revocations } : {}),
   };
   const endpoints = serviceEndpoints({
     service: 'edge',

@@ -1,8 +1,17 @@
 // Edge process: reads, tiles and forwarded commands on PORT (default 3001).
 import { createPool } from '@weltgewebe/db/client';
 import { connectNats, type NatsConnection } from '@weltgewebe/events/jetstream';
-import { createJwtVerifier, createLogger, createServiceMetrics } from '@weltgewebe/kit';
+import {
+  createJwtVerifier,
+  createLogger,
+  createServiceMetrics,
+  SessionRevocations,
+} from '@weltgewebe/kit';
 import { createEdge } from './app.ts';
+import {
+  loadRevocationsPeriodically,
+  startRevocationConsumer,
+} from './auth/revocation-consumer.ts';
 import { createCoreClient } from './core-client.ts';
 import { loadEdgeEnv } from './env.ts';
 import { startLiveFeed } from './live/live-feed.ts';
@@ -17,16 +26,21 @@ const sql = createPool(env.EDGE_DATABASE_REPLICA_URL ?? env.EDGE_DATABASE_URL, {
   applicationName: 'edge',
   max: 20,
 });
+// Signed-out sessions: read from the database now and every 30 s, kept by `session.revoked`.
+const revocations = new SessionRevocations();
+const revocationLoader = loadRevocationsPeriodically(sql, revocations, log);
 const verifier = createJwtVerifier({
   issuer: env.OIDC_ISSUER,
   audience: env.OIDC_AUDIENCE,
   roleClaimPath: env.ROLE_CLAIM_PATH,
+  revocations,
 });
 let nc: NatsConnection | null = null;
 const edge = createEdge({
   sql,
   core: createCoreClient(env.CORE_URL, env.CORE_TIMEOUT_MS),
   verifier,
+  revocations,
   log,
   metrics: createServiceMetrics('edge'),
   authRequiredForRead: env.AUTH_REQUIRED_FOR_READ,
@@ -39,19 +53,27 @@ const edge = createEdge({
     maxBodyBytes: env.MAX_BODY_BYTES,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
   },
-  // Readiness is the database only: with NATS or the core away the edge still serves reads.
-  checks: { database: () => sql`SELECT 1` },
+  // Readiness is the database only (the signed-out sessions come from there too): with NATS
+  // or the core away the edge still serves reads.
+  checks: {
+    database: () => sql`SELECT 1`,
+    signedOutSessions: async () => {
+      if (!revocations.isLoaded) throw new Error('signed-out sessions not read yet');
+    },
+  },
 });
 
 // Reads keep working while NATS is away; without events the cache is not kept (no stale tiles).
 let consumer: { stop(): Promise<void> } | null = null;
 let liveFeed: { stop(): Promise<void> } | null = null;
+let revocationConsumer: { stop(): Promise<void> } | null = null;
 (async () => {
   for (;;) {
     try {
       nc = await connectNats(env.NATS_URL, 'weltgewebe-edge');
       consumer = startInvalidationConsumer(nc, edge.tiles, log);
       liveFeed = startLiveFeed(nc, edge.live, sql, log);
+      revocationConsumer = startRevocationConsumer(nc, revocations, log, revocationLoader.reload);
       log.info('edge connected to NATS');
       return;
     } catch (error) {
@@ -76,6 +98,8 @@ const stop = async () => {
   await server.stop();
   await consumer?.stop();
   await liveFeed?.stop();
+  await revocationConsumer?.stop();
+  revocationLoader.stop();
   await nc?.drain().catch(() => {});
   await sql.end({ timeout: 5 });
   process.exit(0);

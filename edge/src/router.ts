@@ -5,6 +5,7 @@ import { messageRouter } from './messages/router.ts';
 import { nodeRouter } from './nodes/router.ts';
 import { notificationRouter } from './notifications/router.ts';
 import { searchRouter } from './search/router.ts';
+import { sessionRouter } from './sessions/router.ts';
 import { threadRouter } from './threads/router.ts';
 import { registerInputSchemas, router } from './trpc.ts';
 import { weaveryRouter } from './weaveries/router.ts';
@@ -16,6 +17,7 @@ export const edgeRouter = router({
   nodes: nodeRouter,
   notifications: notificationRouter,
   search: searchRouter,
+  sessions: sessionRouter,
   threads: threadRouter,
   weaveries: weaveryRouter,
 });

@@ -9,6 +9,7 @@ import {
   inputGuard,
   inputSchemasOf,
   type Logger,
+  type SessionRevocations,
 } from '@weltgewebe/kit';
 import type { CoreClientFactory } from './core-client.ts';
 import type { LiveHub } from './live/live-hub.ts';
@@ -28,6 +29,8 @@ export interface EdgeServices {
    * reloads at once gets fresh tiles here before the event arrives.
    */
   tileInvalidator: Pick<TileInvalidator, 'handle'>;
+  /** This instance's signed-out sessions (the verifier's list). */
+  revocations?: SessionRevocations;
 }
 
 export interface EdgeContext {

@@ -185,12 +185,15 @@ export async function* consumeFromNow(
   filterSubjects: string[],
   signal: AbortSignal | undefined,
   onMalformed: OnMalformed,
+  /** Told once the consumer exists: from then on no event is missed (read state before now). */
+  onReady?: () => void,
 ): AsyncGenerator<EventEnvelope> {
   const consumer = await js.consumers.get(STREAM_NAME, {
     filter_subjects: filterSubjects.length === 1 ? filterSubjects[0]! : filterSubjects,
     deliver_policy: DeliverPolicy.New,
   });
   const messages = await consumer.consume();
+  onReady?.();
   signal?.addEventListener('abort', () => void messages.close());
   // Stopped while the consumer was being set up: the abort event has already fired.
   if (signal?.aborted) void messages.close();

@@ -3,9 +3,18 @@
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { createPool } from '@weltgewebe/db/client';
 import { testOidc } from '@weltgewebe/infra/testing';
-import { createJwtVerifier, createLogger, createServiceMetrics } from '@weltgewebe/kit';
+import {
+  createJwtVerifier,
+  createLogger,
+  createServiceMetrics,
+  SessionRevocations,
+} from '@weltgewebe/kit';
 import { type CoreHarness, startCoreHarness } from '../../../core/src/testing/core-harness.ts';
 import { createEdge } from '../app.ts';
+import {
+  loadRevocationsPeriodically,
+  startRevocationConsumer,
+} from '../auth/revocation-consumer.ts';
 import { createCoreClient } from '../core-client.ts';
 import type { EdgeRouter } from '../router.ts';
 import { startInvalidationConsumer } from '../tiles/invalidation-consumer.ts';
@@ -21,8 +30,18 @@ export async function startEdgeHarness(
   const oidc = await testOidc();
   const stops: Array<() => Promise<unknown>> = [];
 
-  const startInstance = (instance: { publicOrigin?: string } = {}) => {
+  const startInstance = async (instance: { publicOrigin?: string } = {}) => {
     const sql = createPool(core.db.edgeUrl, { applicationName: 'edge-test', max: 5 });
+    const quiet = createLogger('edge', { sink: () => {} });
+    // Signed-out sessions, kept as in edge/src/main.ts (database, then `session.revoked`).
+    const revocations = new SessionRevocations();
+    const revocationLoader = loadRevocationsPeriodically(sql, revocations, quiet);
+    const revocationConsumer = startRevocationConsumer(
+      core.nc,
+      revocations,
+      quiet,
+      revocationLoader.reload,
+    );
     const edge = createEdge({
       sql,
       core: createCoreClient('http://core.test', 5_000, ((url: string, init: RequestInit) =>
@@ -31,7 +50,9 @@ export async function startEdgeHarness(
         issuer: oidc.issuer,
         audience: 'weltgewebe',
         roleClaimPath: 'realm_access.roles',
+        revocations,
       }),
+      revocations,
       log: createLogger('edge', { sink: () => {} }),
       metrics: createServiceMetrics('edge'),
       authRequiredForRead: opts.authRequiredForRead ?? false,
@@ -47,6 +68,8 @@ export async function startEdgeHarness(
     );
     stops.push(async () => {
       await consumer.stop();
+      await revocationConsumer.stop();
+      revocationLoader.stop();
       await sql.end({ timeout: 2 });
     });
     const request = (path: string, init: RequestInit = {}) =>
@@ -61,10 +84,12 @@ export async function startEdgeHarness(
           }),
         ],
       });
-    return { edge, request, client };
+    // Signed-in requests are answered 503 until the list is in, as in production.
+    await revocationLoader.loaded;
+    return { edge, request, client, revocations };
   };
 
-  const primary = startInstance();
+  const primary = await startInstance();
   return {
     core,
     ...primary,

@@ -788,7 +788,7 @@ describe('TileJSON and the Host header', () => {
       'http://localhost:8080/tiles/nodes,hex/{z}/{x}/{y}.mvt?kinds=place',
     ]);
     // An instance behind the real domain names that domain, whatever the request said.
-    const site = h.startInstance({ publicOrigin: 'https://weltgewebe.example' });
+    const site = await h.startInstance({ publicOrigin: 'https://weltgewebe.example' });
     const tj = (await (
       await site.edge.handle(new Request('http://127.0.0.1:3001/tiles/threads.json'))
     ).json()) as { tiles: string[] };

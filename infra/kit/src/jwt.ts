@@ -43,8 +43,12 @@ export interface JwtVerifierOptions {
   jwksRefetchCooldownMs?: number;
   /** How long a fetched JWKS is used before it is fetched again anyway. */
   jwksMaxAgeMs?: number;
-  /** Signed-out sessions: their tokens are refused with SessionRevoked. */
-  revocations?: { isRevoked(identity: RevocableIdentity): boolean };
+  /**
+   * Signed-out sessions: their tokens are refused with SessionRevoked. Until the list has been
+   * read (`isLoaded`), every token is answered with KeysUnavailable (503): a token signed out
+   * before this instance started must not slip through its first moments.
+   */
+  revocations?: { isRevoked(identity: RevocableIdentity): boolean; readonly isLoaded: boolean };
 }
 
 /** The token is not good; the reason (a short code) is for logs, never for the caller. */
@@ -250,6 +254,8 @@ export function createJwtVerifier(options: JwtVerifierOptions) {
         ...(sid ? { sessionId: sid } : {}),
         ...(email ? { email } : {}),
       };
+      if (options.revocations && !options.revocations.isLoaded)
+        throw new KeysUnavailable('the signed-out sessions have not been read yet');
       if (options.revocations?.isRevoked(identity)) throw new SessionRevoked();
       return identity;
     },

@@ -3,6 +3,7 @@
 // and expiry are fine. One in-memory list per instance, filled from the database at start and
 // kept by the `session.revoked` event (edge) or the database's notifications (core).
 import { createHash } from 'node:crypto';
+import type { Logger } from './logger.ts';
 
 /**
  * One revocation, as stored and as carried by the `session.revoked` event: opaque keys only.
@@ -116,4 +117,56 @@ export class SessionRevocations {
   get size(): number {
     return this.sessions.size + this.subjects.size;
   }
+}
+
+/** How often an instance reads the whole list again: bounds what a lost event can cost. */
+export const REVOCATION_RELOAD_MS = 30_000;
+
+/**
+ * Fills `list` from the database now (retrying until it works) and again every `everyMs`, so a
+ * missed event or notification is made up for within that time; forgets what has run out.
+ * `reload()` asks for a read at once (after a reconnect, when events may have been missed).
+ */
+export function keepRevocationsLoaded(
+  list: SessionRevocations,
+  load: () => Promise<Revocation[]>,
+  log: Pick<Logger, 'warn' | 'info'>,
+  everyMs = REVOCATION_RELOAD_MS,
+) {
+  let stopped = false;
+  let running: Promise<void> | null = null;
+  const readOnce = (): Promise<void> => {
+    running ??= load()
+      .then((rows) => {
+        for (const row of rows) list.apply(row);
+        list.prune();
+        if (!list.isLoaded) log.info('signed-out sessions loaded', { count: list.size });
+        list.markLoaded();
+      })
+      .catch((error: unknown) => {
+        log.warn('signed-out sessions could not be read', { error: String(error) });
+      })
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  };
+  const first = (async () => {
+    // Until the list is in, signed-in requests are answered 503 (see createJwtVerifier).
+    while (!stopped && !list.isLoaded) {
+      await readOnce();
+      if (!list.isLoaded) await Bun.sleep(1_000);
+    }
+  })();
+  const timer = setInterval(() => void readOnce(), everyMs);
+  timer.unref?.();
+  return {
+    /** Resolves once the list has been read (or the loader was stopped). */
+    loaded: first,
+    reload: readOnce,
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
 }
