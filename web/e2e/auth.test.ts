@@ -332,6 +332,9 @@ test.describe('signing out ends the access token at once', () => {
     context,
     baseURL,
   }) => {
+    // Two provider round trips and a full page load each way: under a loaded machine the
+    // default 60 s are not enough for the steps, though every one of them holds.
+    test.slow();
     await page.goto('/');
     await signIn(page, 'reader');
     // The token the web uses: its HttpOnly cookie, as someone who copied it would have it.
