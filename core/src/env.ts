@@ -6,6 +6,8 @@ const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3002),
+  /** Address core, relay and workers listen on: loopback unless told (containers: 0.0.0.0). */
+  HOST: z.string().min(1).default('127.0.0.1'),
   RELAY_PORT: z.coerce.number().int().min(0).max(65535).default(3004),
   WORKERS_PORT: z.coerce.number().int().min(0).max(65535).default(3005),
   CORE_DATABASE_URL: z

@@ -6,6 +6,7 @@ import {
   type JwtVerifier,
   requestIdFrom,
   type ServiceMetrics,
+  SessionRevoked,
   serviceEndpoints,
   TokenRejected,
 } from '@weltgewebe/kit';
@@ -39,6 +40,14 @@ export function createCoreFetch(deps: CoreHttpDeps) {
     try {
       return await deps.verifier.verify(token);
     } catch (error) {
+      // Same code as the edge's (edge/src/auth/identify.ts): the session was signed out.
+      if (error instanceof SessionRevoked) {
+        throw new DomainError(
+          'SESSION_REVOKED',
+          'UNAUTHORIZED',
+          'Du hast dich abgemeldet. Bitte melde dich neu an.',
+        );
+      }
       if (error instanceof TokenRejected) {
         throw new DomainError(
           'INVALID_TOKEN',

@@ -1,18 +1,28 @@
 // Core process: commands over tRPC on PORT (default 3002).
 import { createPool } from '@weltgewebe/db/client';
-import { createJwtVerifier, createLogger, createServiceMetrics } from '@weltgewebe/kit';
+import {
+  createJwtVerifier,
+  createLogger,
+  createServiceMetrics,
+  SessionRevocations,
+} from '@weltgewebe/kit';
 import { rederiveMarkedPoints } from './accounts/rederive.ts';
 import { walInsertLsn } from './commit-lsn.ts';
 import { loadCoreEnv } from './env.ts';
 import { createCoreFetch } from './http.ts';
+import { startRevocationSync } from './sessions/revocation-sync.ts';
 
 const env = loadCoreEnv();
 const log = createLogger('core', { level: env.LOG_LEVEL });
 const sql = createPool(env.CORE_DATABASE_URL, { applicationName: 'core', max: 20 });
+// Signed-out sessions: read at start, kept by the database's notifications (sign-out).
+const revocations = new SessionRevocations();
+const revocationSync = startRevocationSync(sql, revocations, log);
 const verifier = createJwtVerifier({
   issuer: env.OIDC_ISSUER,
   audience: env.OIDC_AUDIENCE,
   roleClaimPath: env.ROLE_CLAIM_PATH,
+  revocations,
 });
 const metrics = createServiceMetrics('core');
 const services = {
@@ -21,22 +31,30 @@ const services = {
   now: () => new Date(),
   commandsPerMinute: env.COMMANDS_PER_MINUTE,
   authRequiredForRead: env.AUTH_REQUIRED_FOR_READ,
+  revocations,
 };
-// Migration 0011's one-off step, before the first command can read an old-rule point.
+// Migration 0012's one-off step, before the first command can read an old-rule point.
 await rederiveMarkedPoints(services);
 const handler = createCoreFetch({
   services,
   verifier,
   metrics,
-  checks: { database: () => sql`SELECT 1`, oidc: verifier.ready },
+  checks: {
+    database: () => sql`SELECT 1`,
+    oidc: verifier.ready,
+    signedOutSessions: async () => {
+      if (!revocations.isLoaded) throw new Error('signed-out sessions not read yet');
+    },
+  },
   commitLsn: () => walInsertLsn(sql),
 });
-const server = Bun.serve({ port: env.PORT, hostname: '0.0.0.0', fetch: handler });
-log.info('core listening', { port: server.port });
+const server = Bun.serve({ port: env.PORT, hostname: env.HOST, fetch: handler });
+log.info('core listening', { host: env.HOST, port: server.port });
 
 const stop = async () => {
   log.info('core stopping');
   await server.stop();
+  await revocationSync.stop();
   await sql.end({ timeout: 5 });
   process.exit(0);
 };

@@ -68,9 +68,10 @@ const pendingTimer = setInterval(async () => {
 }, 5_000);
 const server = Bun.serve({
   port: env.RELAY_PORT,
+  hostname: env.HOST,
   fetch: async (req) => (await endpoints(req)) ?? new Response('not found', { status: 404 }),
 });
-log.info('relay running', { port: server.port });
+log.info('relay running', { host: env.HOST, port: server.port });
 
 const stop = async () => {
   clearInterval(pendingTimer);

@@ -3,8 +3,9 @@ import { accountRouter } from './accounts/router.ts';
 import { messageRouter } from './messages/router.ts';
 import { nodeRouter } from './nodes/router.ts';
 import { notificationRouter } from './notifications/router.ts';
+import { sessionRouter } from './sessions/router.ts';
 import { threadRouter } from './threads/router.ts';
-import { router } from './trpc.ts';
+import { registerInputSchemas, router } from './trpc.ts';
 import { weaveryRouter } from './weaveries/router.ts';
 
 export const coreRouter = router({
@@ -12,8 +13,11 @@ export const coreRouter = router({
   messages: messageRouter,
   nodes: nodeRouter,
   notifications: notificationRouter,
+  sessions: sessionRouter,
   threads: threadRouter,
   weaveries: weaveryRouter,
 });
+
+registerInputSchemas(coreRouter);
 
 export type CoreRouter = typeof coreRouter;

@@ -1,6 +1,6 @@
 // What procedures need from the outside world, built once per process.
 import type { Sql } from '@weltgewebe/db/client';
-import type { Logger } from '@weltgewebe/kit';
+import type { Logger, SessionRevocations } from '@weltgewebe/kit';
 
 export interface CoreServices {
   sql: Sql;
@@ -11,4 +11,6 @@ export interface CoreServices {
   commandsPerMinute?: number;
   /** AUTH_REQUIRED_FOR_READ: queries of the public map need a signed-in caller too. */
   authRequiredForRead?: boolean;
+  /** This instance's signed-out sessions (the verifier's list): a sign-out here applies at once. */
+  revocations?: SessionRevocations;
 }

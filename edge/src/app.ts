@@ -7,11 +7,12 @@ import {
   type Logger,
   requestIdFrom,
   type ServiceMetrics,
+  type SessionRevocations,
   serviceEndpoints,
 } from '@weltgewebe/kit';
 import { Elysia } from 'elysia';
 import type { CoreClientFactory } from './core-client.ts';
-import { EDGE_VERSION } from './env.ts';
+import { DEFAULT_PUBLIC_ORIGIN, EDGE_VERSION } from './env.ts';
 import { jsonError } from './json-error.ts';
 import { LiveHub } from './live/live-hub.ts';
 import { createRequestGuard, type ProtectionOptions } from './protection/request-guard.ts';
@@ -30,11 +31,18 @@ export interface EdgeDeps {
   replicaWaitMs?: number;
   core: CoreClientFactory;
   verifier: JwtVerifier;
+  /** The verifier's list of signed-out sessions: a sign-out through this instance applies here at once. */
+  revocations?: SessionRevocations;
   log: Logger;
   metrics: ServiceMetrics;
   authRequiredForRead: boolean;
   allowedOrigins: string[];
   tileCacheBytes: number;
+  /**
+   * The site's origin (PUBLIC_ORIGIN): TileJSON names its tile URLs there. Never the request's
+   * Host header, which anyone can set (a cached TileJSON would send others to their host).
+   */
+  publicOrigin?: string;
   checks: Record<string, () => Promise<unknown>>;
   /** Read limit, trusted proxies, body size and deadline; defaults in request-guard.ts. */
   protection?: Partial<ProtectionOptions>;
@@ -74,6 +82,7 @@ export function createEdge(deps: EdgeDeps) {
     authRequiredForRead: deps.authRequiredForRead,
     live,
     tileInvalidator: tiles.invalidator,
+    ...(deps.revocations ? { revocations: deps.revocations } : {}),
   };
   const endpoints = serviceEndpoints({
     service: 'edge',
@@ -104,6 +113,7 @@ export function createEdge(deps: EdgeDeps) {
         tiles,
         verifier: deps.verifier,
         authRequiredForRead: deps.authRequiredForRead,
+        publicOrigin: deps.publicOrigin ?? DEFAULT_PUBLIC_ORIGIN,
         metrics: deps.metrics,
         log: deps.log,
       }),

@@ -1,10 +1,20 @@
 // Edge configuration: parsed once at start-up, fails fast with a readable list.
 import { z } from 'zod';
 
+/** The local front door (Caddy on 8080). */
+export const DEFAULT_PUBLIC_ORIGIN = 'http://localhost:8080';
+
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+  /** Address to listen on: loopback unless told otherwise (containers set 0.0.0.0). */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** The site's origin as people reach it: TileJSON's tile URLs, never the Host header. */
+  PUBLIC_ORIGIN: z
+    .url({ protocol: /^https?$/ })
+    .default(DEFAULT_PUBLIC_ORIGIN)
+    .transform((v) => new URL(v).origin),
   EDGE_DATABASE_URL: z
     .string()
     .url()

@@ -1,8 +1,17 @@
 // Edge process: reads, tiles and forwarded commands on PORT (default 3001).
 import { createPool } from '@weltgewebe/db/client';
 import { connectNats, type NatsConnection } from '@weltgewebe/events/jetstream';
-import { createJwtVerifier, createLogger, createServiceMetrics } from '@weltgewebe/kit';
+import {
+  createJwtVerifier,
+  createLogger,
+  createServiceMetrics,
+  SessionRevocations,
+} from '@weltgewebe/kit';
 import { createEdge } from './app.ts';
+import {
+  loadRevocationsPeriodically,
+  startRevocationConsumer,
+} from './auth/revocation-consumer.ts';
 import { createCoreClient } from './core-client.ts';
 import { loadEdgeEnv } from './env.ts';
 import { startLiveFeed } from './live/live-feed.ts';
@@ -19,10 +28,14 @@ const sql = createPool(env.EDGE_DATABASE_URL, { applicationName: 'edge', max: 20
 const replica = env.EDGE_DATABASE_REPLICA_URL
   ? createPool(env.EDGE_DATABASE_REPLICA_URL, { applicationName: 'edge-replica', max: 20 })
   : null;
+// Signed-out sessions: read from the primary now and every 30 s, kept by `session.revoked`.
+const revocations = new SessionRevocations();
+const revocationLoader = loadRevocationsPeriodically(sql, revocations, log);
 const verifier = createJwtVerifier({
   issuer: env.OIDC_ISSUER,
   audience: env.OIDC_AUDIENCE,
   roleClaimPath: env.ROLE_CLAIM_PATH,
+  revocations,
 });
 let nc: NatsConnection | null = null;
 const edge = createEdge({
@@ -31,31 +44,41 @@ const edge = createEdge({
   replicaWaitMs: env.REPLICA_WAIT_MS,
   core: createCoreClient(env.CORE_URL, env.CORE_TIMEOUT_MS),
   verifier,
+  revocations,
   log,
   metrics: createServiceMetrics('edge'),
   authRequiredForRead: env.AUTH_REQUIRED_FOR_READ,
   allowedOrigins: env.ALLOWED_ORIGINS,
   tileCacheBytes: env.TILE_CACHE_BYTES,
+  publicOrigin: env.PUBLIC_ORIGIN,
   protection: {
     readsPerMinute: env.READS_PER_MINUTE_PER_IP,
     trustedProxies: env.TRUSTED_PROXIES,
     maxBodyBytes: env.MAX_BODY_BYTES,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
   },
-  // Readiness is the primary only: with NATS, the core or the replica away the edge still
-  // serves reads (a replica that is away is passed over, see /metrics edge_replica_up).
-  checks: { database: () => sql`SELECT 1` },
+  // Readiness is the primary only (the signed-out sessions come from there too): with NATS,
+  // the core or the replica away the edge still serves reads (a replica that is away is
+  // passed over, see /metrics edge_replica_up).
+  checks: {
+    database: () => sql`SELECT 1`,
+    signedOutSessions: async () => {
+      if (!revocations.isLoaded) throw new Error('signed-out sessions not read yet');
+    },
+  },
 });
 
 // Reads keep working while NATS is away; without events the cache is not kept (no stale tiles).
 let consumer: { stop(): Promise<void> } | null = null;
 let liveFeed: { stop(): Promise<void> } | null = null;
+let revocationConsumer: { stop(): Promise<void> } | null = null;
 (async () => {
   for (;;) {
     try {
       nc = await connectNats(env.NATS_URL, 'weltgewebe-edge');
       consumer = startInvalidationConsumer(nc, edge.tiles, log, edge.reads);
       liveFeed = startLiveFeed(nc, edge.live, sql, log);
+      revocationConsumer = startRevocationConsumer(nc, revocations, log, revocationLoader.reload);
       log.info('edge connected to NATS');
       return;
     } catch (error) {
@@ -67,19 +90,21 @@ let liveFeed: { stop(): Promise<void> } | null = null;
 
 const server = Bun.serve({
   port: env.PORT,
-  hostname: '0.0.0.0',
+  hostname: env.HOST,
   fetch: (request, srv) => edge.handle(request, srv.requestIP(request)?.address ?? null),
   // The edge answers oversized bodies itself (413 JSON); this only stops absurd ones early.
   maxRequestBodySize: env.MAX_BODY_BYTES * 4,
   idleTimeout: 60,
 });
-log.info('edge listening', { port: server.port });
+log.info('edge listening', { host: env.HOST, port: server.port });
 
 const stop = async () => {
   log.info('edge stopping');
   await server.stop();
   await consumer?.stop();
   await liveFeed?.stop();
+  await revocationConsumer?.stop();
+  revocationLoader.stop();
   await nc?.drain().catch(() => {});
   edge.reads.stop();
   await sql.end({ timeout: 5 });

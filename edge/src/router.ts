@@ -5,8 +5,9 @@ import { messageRouter } from './messages/router.ts';
 import { nodeRouter } from './nodes/router.ts';
 import { notificationRouter } from './notifications/router.ts';
 import { searchRouter } from './search/router.ts';
+import { sessionRouter } from './sessions/router.ts';
 import { threadRouter } from './threads/router.ts';
-import { router } from './trpc.ts';
+import { registerInputSchemas, router } from './trpc.ts';
 import { weaveryRouter } from './weaveries/router.ts';
 
 export const edgeRouter = router({
@@ -16,8 +17,11 @@ export const edgeRouter = router({
   nodes: nodeRouter,
   notifications: notificationRouter,
   search: searchRouter,
+  sessions: sessionRouter,
   threads: threadRouter,
   weaveries: weaveryRouter,
 });
+
+registerInputSchemas(edgeRouter);
 
 export type EdgeRouter = typeof edgeRouter;

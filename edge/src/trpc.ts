@@ -1,7 +1,16 @@
 // The edge's one tRPC instance: context, error formatter and base procedures.
 import { initTRPC } from '@trpc/server';
 import type { Sql } from '@weltgewebe/db/client';
-import { ApiError, type AuthIdentity, formatApiError, type Logger } from '@weltgewebe/kit';
+import {
+  ApiError,
+  type AuthIdentity,
+  formatApiError,
+  type InputSchema,
+  inputGuard,
+  inputSchemasOf,
+  type Logger,
+  type SessionRevocations,
+} from '@weltgewebe/kit';
 import type { CoreClientFactory } from './core-client.ts';
 import type { LiveHub } from './live/live-hub.ts';
 import { parseLsn } from './replica/lsn.ts';
@@ -27,6 +36,8 @@ export interface EdgeServices {
    * reloads at once gets fresh tiles here before the event arrives.
    */
   tileInvalidator: Pick<TileInvalidator, 'handle'>;
+  /** This instance's signed-out sessions (the verifier's list). */
+  revocations?: SessionRevocations;
 }
 
 export interface EdgeContext {
@@ -56,11 +67,38 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /**
+ * Input schemas by procedure path, so the guard can name every wrong field at once; filled by
+ * router.ts once the root router exists (registerInputSchemas(edgeRouter)).
+ */
+const inputSchemas = new Map<string, InputSchema[]>();
+
+export function registerInputSchemas(root: Parameters<typeof inputSchemasOf>[0]): void {
+  for (const [path, schemas] of inputSchemasOf(root)) inputSchemas.set(path, schemas);
+}
+
+/**
+ * Every read starts here: input the database cannot store (NUL, lone surrogates) or nested
+ * absurdly deep is VALIDATION_FAILED before anything runs, and a database refusal of input
+ * that still gets through is a 400, not a 500. Forwarded commands check nesting only: the
+ * core refuses their text together with every other mistake in them.
+ */
+const guarded = (text: boolean) =>
+  t.procedure.use(({ ctx, getRawInput, next, path }) =>
+    inputGuard(
+      getRawInput,
+      next,
+      (refusal) =>
+        ctx.log.warn('input refused by the database, not by its schema', { path, ...refusal }),
+      { schemas: inputSchemas.get(path), text },
+    ),
+  );
+
+/**
  * Reads: open to everyone unless AUTH_REQUIRED_FOR_READ. Answered by the replica when it holds
  * the caller's last write, else by the primary; a read the replica broke off (it went away)
  * runs again on the primary.
  */
-export const readProcedure = t.procedure.use(async ({ ctx, next }) => {
+export const readProcedure = guarded(true).use(async ({ ctx, next }) => {
   if (ctx.services.authRequiredForRead && !ctx.identity) {
     throw new ApiError('UNAUTHORIZED', 'UNAUTHORIZED', 'Zum Lesen ist eine Anmeldung nötig.');
   }
@@ -74,7 +112,7 @@ export const readProcedure = t.procedure.use(async ({ ctx, next }) => {
 });
 
 /** Commands: forwarded to the core with the caller's token; the core decides. */
-export const forwardProcedure = t.procedure.use(({ ctx, next }) => {
+export const forwardProcedure = guarded(false).use(({ ctx, next }) => {
   if (!ctx.identity) throw new ApiError('UNAUTHORIZED', 'UNAUTHORIZED', 'Anmeldung erforderlich.');
   const identity = ctx.identity;
   const core = ctx.services.core({

@@ -73,6 +73,16 @@ export const eventPayloads = {
     bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]),
     previousBbox: z.tuple([z.number(), z.number(), z.number(), z.number()]),
   }),
+  /**
+   * Sign-out: every edge and core instance refuses the session's access tokens from now on
+   * (infra/kit/src/revocations.ts). Opaque keys only: a provider session id or a subject hash.
+   */
+  'session.revoked': z.object({
+    kind: z.enum(['session', 'subject']),
+    key: z.string().min(1).max(255),
+    issuedBefore: z.string().nullable(),
+    until: z.string(),
+  }),
   'map.viewed': z.object({ zoom: z.number().int().min(0).max(22), count: z.number().int().min(1) }),
 } as const;
 

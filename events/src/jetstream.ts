@@ -182,6 +182,7 @@ export async function* consumeDurable(
   const consumer = await js.consumers.get(STREAM_NAME, durable);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: 100 });
   signal?.addEventListener('abort', () => void messages.close());
+  if (signal?.aborted) void messages.close();
   for await (const m of messages) {
     let envelope: EventEnvelope;
     try {
@@ -209,13 +210,18 @@ export async function* consumeFromNow(
   filterSubjects: string[],
   signal: AbortSignal | undefined,
   onMalformed: OnMalformed,
+  /** Told once the consumer exists: from then on no event is missed (read state before now). */
+  onReady?: () => void,
 ): AsyncGenerator<EventEnvelope> {
   const consumer = await js.consumers.get(STREAM_NAME, {
     filter_subjects: filterSubjects.length === 1 ? filterSubjects[0]! : filterSubjects,
     deliver_policy: DeliverPolicy.New,
   });
   const messages = await consumer.consume();
+  onReady?.();
   signal?.addEventListener('abort', () => void messages.close());
+  // Stopped while the consumer was being set up: the abort event has already fired.
+  if (signal?.aborted) void messages.close();
   for await (const m of messages) {
     let envelope: EventEnvelope;
     try {

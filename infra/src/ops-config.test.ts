@@ -431,6 +431,17 @@ describe('docker-compose.yml', () => {
     );
   });
 
+  test('in their containers the services listen beyond loopback; TileJSON names the domain', () => {
+    // Locally they bind 127.0.0.1 (listen-address.test.ts); Caddy and Prometheus reach them
+    // over the compose network here.
+    for (const name of ['core', 'relay', 'workers', 'edge', 'edge2']) {
+      expect({ name, host: services[name]!.environment!.HOST }).toEqual({ name, host: '0.0.0.0' });
+    }
+    for (const name of ['edge', 'edge2']) {
+      expect(services[name]!.environment!.PUBLIC_ORIGIN).toBe(`https://${placeholder('DOMAIN')}`);
+    }
+  });
+
   test('Caddy balances over both edges and serves the real domain', () => {
     const env = services.caddy!.environment!;
     expect(env.EDGE_UPSTREAMS!.split(' ').sort()).toEqual(['edge2:3001', 'edge:3001']);
@@ -737,6 +748,16 @@ describe.skipIf(!caddyBin)('Caddy in front of edge and web', () => {
             headers: { 'content-type': 'text/plain; charset=utf-8' },
           });
         }
+        if (path === '/auth/login' && new URL(req.url).searchParams.has('returnTo')) {
+          // As the web does: off to the provider with state, nonce and PKCE challenge.
+          return new Response(null, {
+            status: 303,
+            headers: {
+              location:
+                'http://localhost:3003/auth?client_id=weltgewebe-web&state=SECRET-STATE-2&nonce=SECRET-NONCE&code_challenge=SECRET-CHALLENGE',
+            },
+          });
+        }
         if (path === '/own-csp') {
           return new Response('<p>hashed</p>', {
             headers: {
@@ -857,6 +878,13 @@ describe.skipIf(!caddyBin)('Caddy in front of edge and web', () => {
       });
       expect({ path, frame: h.get('x-frame-options') }).toEqual({ path, frame: 'DENY' });
       expect(h.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+      const permissions = h.get('permissions-policy') ?? '';
+      expect({ path, permissions }).toEqual({
+        path,
+        permissions: expect.stringContaining('geolocation=(self)'),
+      });
+      expect(permissions).toContain('camera=()');
+      expect(permissions).toContain('microphone=()');
       const csp = h.get('content-security-policy') ?? '';
       expect(csp).toContain("default-src 'self'");
       expect(csp).toContain("img-src 'self' data: blob:");
@@ -896,6 +924,67 @@ describe.skipIf(!caddyBin)('Caddy in front of edge and web', () => {
     } finally {
       ready.a = ready.b = true;
     }
+  });
+
+  test('the access log holds no OIDC code, state or redirect query, and no full address', async () => {
+    const log = caddies[0]!.log;
+    const before = existsSync(log) ? readFileSync(log, 'utf8').length : 0;
+    await (await fetch(`${base}/auth/callback?code=SECRET-CODE&state=SECRET-STATE`)).text();
+    await (await fetch(`${base}/auth/login?returnTo=%2Fknoten`, { redirect: 'manual' })).text();
+    await (
+      await fetch(`${base}/auth/callback?code=SECRET-CODE-2`, {
+        headers: { referer: `${base}/auth/callback?code=SECRET-CODE-3&state=SECRET-STATE-3` },
+      })
+    ).text();
+    await (await fetch(`${base}/trpc/nodes.byId?input=kept-query`)).text();
+    let lines: Array<{ request: { uri: string; remote_ip: string } }> = [];
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      lines = readFileSync(log, 'utf8')
+        .slice(before)
+        .split('\n')
+        .filter((l) => l.includes('"handled request"'))
+        .map((l) => JSON.parse(l));
+      if (lines.some((l) => l.request.uri.startsWith('/trpc/nodes.byId'))) break;
+      await Bun.sleep(100);
+    }
+    const text = JSON.stringify(lines);
+    expect(lines.map((l) => l.request.uri)).toEqual(
+      expect.arrayContaining([
+        '/auth/callback',
+        '/auth/login',
+        '/trpc/nodes.byId?input=kept-query',
+      ]),
+    );
+    expect(text).not.toContain('SECRET');
+    expect(text).not.toContain('returnTo');
+    for (const line of lines) expect(line.request.remote_ip).toBe('127.0.0.0');
+  });
+
+  test('a request head too large for the services is refused by Caddy, no edge drops out', async () => {
+    // Several at once, as a flood would send them (one at a time Bun's own 431 often gets
+    // through; under load the connection is cut first, which counts as a failed upstream).
+    const longs = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const res = await fetch(`${base}/trpc/nodes.byId?input=${`${i}`.repeat(1_000_000)}`);
+        await res.arrayBuffer();
+        return res.status;
+      }),
+    );
+    expect(longs).toEqual(Array(8).fill(431));
+    const cookie = await fetch(`${base}/trpc/x`, {
+      headers: { cookie: `wg_at=${'a'.repeat(100_000)}` },
+    });
+    expect(cookie.status).toBe(431);
+    await cookie.arrayBuffer();
+    // Both instances still take requests at once (a failed upstream would be out for 30 s).
+    const seen = new Set<string>();
+    for (let i = 0; i < 20 && seen.size < 2; i++) {
+      const res = await fetch(`${base}/trpc/after`);
+      expect(res.status).toBe(200);
+      seen.add((await res.json()).instance);
+    }
+    expect(seen).toEqual(new Set(['a', 'b']));
   });
 
   test('gives every request an id, keeping a well-formed one from the caller', async () => {

@@ -129,6 +129,8 @@ async function e2eTests(
       {
         E2E_BASE_URL: stack.url,
         E2E_OIDC_ISSUER: stack.issuer,
+        // Sign-out test: the old token is tried at the core directly, too.
+        E2E_CORE_URL: `http://127.0.0.1:${stack.ports.core}`,
         PLAYWRIGHT_JSON_OUTPUT_NAME: report,
       },
     );

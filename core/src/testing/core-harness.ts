@@ -16,16 +16,20 @@ import {
   createLogger,
   createServiceMetrics,
   type JwtVerifier,
+  SessionRevocations,
 } from '@weltgewebe/kit';
 import { walInsertLsn } from '../commit-lsn.ts';
 import { createCoreFetch } from '../http.ts';
 import { OutboxRelay } from '../outbox/relay.ts';
 import type { CoreRouter } from '../router.ts';
+import { startRevocationSync } from '../sessions/revocation-sync.ts';
 
 export interface CoreHarnessOptions {
   /** Another verifier (other issuer, claim path or limits); default: the test provider's. */
   verifier?: JwtVerifier;
   authRequiredForRead?: boolean;
+  /** Commands per account and minute (default 60, as in production). */
+  commandsPerMinute?: number;
 }
 
 export async function startCoreHarness(opts: CoreHarnessOptions = {}) {
@@ -33,18 +37,25 @@ export async function startCoreHarness(opts: CoreHarnessOptions = {}) {
   const lines: string[] = [];
   const log = createLogger('core', { sink: (l) => lines.push(l), level: 'debug' });
   const sql = createPool(db.coreUrl, { applicationName: 'core-test', max: 5 });
+  // Signed-out sessions, kept as in core/src/main.ts (read at start, then NOTIFY).
+  const revocations = new SessionRevocations();
+  const revocationSync = startRevocationSync(sql, revocations, log);
+  await Promise.all([revocationSync.loaded, revocationSync.listening]);
   const verifier =
     opts.verifier ??
     createJwtVerifier({
       issuer: oidc.issuer,
       audience: 'weltgewebe',
       roleClaimPath: 'realm_access.roles',
+      revocations,
     });
   const services = {
     sql,
     log,
     now: () => new Date(),
     authRequiredForRead: opts.authRequiredForRead ?? false,
+    revocations,
+    ...(opts.commandsPerMinute ? { commandsPerMinute: opts.commandsPerMinute } : {}),
   };
   const fetchHandler = createCoreFetch({
     services,
@@ -97,6 +108,7 @@ export async function startCoreHarness(opts: CoreHarnessOptions = {}) {
     nc,
     js,
     relay,
+    revocations,
     logLines: lines,
     fetchHandler,
     clientFor,
@@ -104,6 +116,7 @@ export async function startCoreHarness(opts: CoreHarnessOptions = {}) {
     streamEvents,
     async stop() {
       await relay.stop().catch(() => {});
+      await revocationSync.stop();
       await nc.drain().catch(() => {});
       await sql.end({ timeout: 2 });
       await db.drop();

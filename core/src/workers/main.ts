@@ -77,9 +77,10 @@ const endpoints = serviceEndpoints({
 });
 const server = Bun.serve({
   port: env.WORKERS_PORT,
+  hostname: env.HOST,
   fetch: async (req) => (await endpoints(req)) ?? new Response('not found', { status: 404 }),
 });
-log.info('workers running', { port: server.port, email: Boolean(env.SMTP_URL) });
+log.info('workers running', { host: env.HOST, port: server.port, email: Boolean(env.SMTP_URL) });
 
 let stopping = false;
 const stop = async () => {

@@ -183,6 +183,19 @@ export const outbox = pgTable('outbox', {
   lastError: text('last_error'),
 });
 
+/** Signed-out sessions (0013_session_revocations.sql; infra/kit/src/revocations.ts). */
+export const sessionRevocations = pgTable(
+  'session_revocations',
+  {
+    kind: text('kind', { enum: ['session', 'subject'] }).notNull(),
+    key: text('key').notNull(),
+    issuedBefore: ts('issued_before'),
+    validUntil: ts('valid_until').notNull(),
+    revokedAt: ts('revoked_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.key] })],
+);
+
 export const consumerInbox = pgTable(
   'consumer_inbox',
   {

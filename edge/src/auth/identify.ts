@@ -5,6 +5,7 @@ import {
   type AuthIdentity,
   bearerToken,
   type JwtVerifier,
+  SessionRevoked,
   TokenRejected,
 } from '@weltgewebe/kit';
 
@@ -40,6 +41,15 @@ export async function identifyCaller(request: Request, verifier: JwtVerifier): P
   try {
     return { identity: await verifier.verify(token), via: header !== null ? 'header' : 'cookie' };
   } catch (error) {
+    // Signed out (elsewhere, or in this very browser a moment ago): a code of its own, so a
+    // client can tell "sign in again" from "renew the token"; still a 401 (UNAUTHORIZED).
+    if (error instanceof SessionRevoked) {
+      throw new ApiError(
+        'SESSION_REVOKED',
+        'UNAUTHORIZED',
+        'Du hast dich abgemeldet. Bitte melde dich neu an.',
+      );
+    }
     if (error instanceof TokenRejected) {
       throw new ApiError(
         'INVALID_TOKEN',

@@ -175,7 +175,7 @@ describe('nodes through the edge', () => {
   });
   test('another edge instance drops the removed node when the event arrives', async () => {
     await h.core.relay.start();
-    const other = h.startInstance();
+    const other = await h.startInstance();
     const spot = { lat: 48.7758, lon: 9.1829 }; // Stuttgart
     const node = await reader.nodes.create.mutate({
       operationId: op(),

@@ -112,7 +112,7 @@ describe('read-your-writes across the replica', () => {
       expect(await readsFrom('primary')).toBeGreaterThan(before);
 
       // A second edge instance (as behind Caddy) honours the same cookie.
-      const other = h.startInstance();
+      const other = await h.startInstance();
       const there = await other.request(
         `/trpc/nodes.byId?input=${encodeURIComponent(JSON.stringify({ id: node.id }))}`,
         { headers: { cookie } },

@@ -27,6 +27,30 @@ export interface TileAnswer {
   renderSeconds: number | null;
 }
 
+/**
+ * The path parts as strings. Elysia hands a part whose %-escapes do not decode as null;
+ * such an address names no tile (400, not a crash further down).
+ */
+export function decodedPathParts<K extends string>(
+  params: Record<K, string | null | undefined>,
+): Record<K, string> {
+  for (const value of Object.values<string | null | undefined>(params)) {
+    if (typeof value !== 'string') {
+      throw new ApiError(
+        'BAD_TILE_URL',
+        'BAD_REQUEST',
+        'Die Kachel-Adresse enthält eine ungültige %-Kodierung.',
+      );
+    }
+  }
+  return params as Record<K, string>;
+}
+
+/** Caller's text in a message, cut short: an error must not echo a megabyte back. */
+export function shown(text: string, max = 60): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
 /** `nodes` or a composite `nodes,hex`: known sources, each once. */
 export function parseSources(param: string): TileSource[] {
   const names = param.split(',');
@@ -35,7 +59,7 @@ export function parseSources(param: string): TileSource[] {
     throw new ApiError(
       'UNKNOWN_TILE_SOURCE',
       'NOT_FOUND',
-      `Unbekannte Kachelquelle: ${unknown.join(', ') || param}. Quellen: ${Object.keys(TILE_SOURCES).join(', ')}.`,
+      `Unbekannte Kachelquelle: ${shown(unknown.join(', ') || param)}. Quellen: ${Object.keys(TILE_SOURCES).join(', ')}.`,
     );
   }
   return names.map((n) => TILE_SOURCES[n]!);
@@ -59,7 +83,7 @@ export function parseTileRequest(
     throw new ApiError(
       'BAD_TILE_COORDINATES',
       'BAD_REQUEST',
-      `Keine gültige Kachel: ${path.z}/${path.x}/${path.file} (z 0–22, x und y 0–2^z−1).`,
+      `Keine gültige Kachel: ${shown(`${path.z}/${path.x}/${path.file}`)} (z 0–22, x und y 0–2^z−1).`,
     );
   }
   const sources = parseSources(path.sources);

@@ -15,6 +15,7 @@ import { identifyCaller } from '../auth/identify.ts';
 import { jsonErrorOf } from '../json-error.ts';
 import { callerMinLsn } from '../replica/lsn.ts';
 import {
+  decodedPathParts,
   MAX_TILE_BYTES,
   parseFilters,
   parseSources,
@@ -28,6 +29,8 @@ export interface TileRouteDeps {
   tiles: TileService;
   verifier: JwtVerifier;
   authRequiredForRead: boolean;
+  /** Origin of the tile URLs in TileJSON (PUBLIC_ORIGIN), not the request's Host. */
+  publicOrigin: string;
   metrics: ServiceMetrics;
   log: Logger;
 }
@@ -99,12 +102,12 @@ export function tileRoutes(deps: TileRouteDeps) {
     )
     .get('/tiles/:sources', ({ params, request }) =>
       answering(request, async () => {
-        const name = tileJsonSources(params.sources);
+        const name = tileJsonSources(decodedPathParts(params).sources);
         await mayRead(request);
         const url = new URL(request.url);
         const sources = parseSources(name);
         const filters = parseFilters(sources, url.searchParams);
-        return Response.json(deps.tiles.tileJson(url.origin, sources, filters), {
+        return Response.json(deps.tiles.tileJson(deps.publicOrigin, sources, filters), {
           headers: DOCUMENT_CACHE,
         });
       }),
@@ -112,7 +115,10 @@ export function tileRoutes(deps: TileRouteDeps) {
     .get('/tiles/:sources/:z/:x/:file', ({ params, request }) =>
       answering(request, async () => {
         await mayRead(request);
-        const wanted = parseTileRequest(params, new URL(request.url).searchParams);
+        const wanted = parseTileRequest(
+          decodedPathParts(params),
+          new URL(request.url).searchParams,
+        );
         const tile = await deps.tiles.tile(wanted, callerMinLsn(request.headers));
         (tile.cache === 'hit' ? cacheHits : cacheMisses).inc();
         if (tile.renderSeconds !== null) {

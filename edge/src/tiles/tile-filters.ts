@@ -29,11 +29,17 @@ function parseList<T extends string>(
   if (bad.length) {
     return {
       ok: false,
-      message: `Filter ${name}: unbekannt ${bad.join(', ')}. Erlaubt: ${allowed.join(', ')}.`,
+      // The caller's values, cut short: an error must not echo a megabyte back.
+      message: `Filter ${name}: unbekannt ${shownList(bad)}. Erlaubt: ${allowed.join(', ')}.`,
     };
   }
   // Sorted and without repeats: equal filters share one cache entry.
   return { ok: true, values: [...new Set(values as T[])].sort() };
+}
+
+function shownList(values: string[]): string {
+  const text = values.join(', ');
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
 /** Filters from the query; `supported` are those the requested sources understand. */

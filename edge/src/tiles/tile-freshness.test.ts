@@ -20,7 +20,7 @@ const DETAIL_MS = 5_000;
 const ROLLUP_MS = 20_000;
 
 let h: EdgeHarness;
-let other: ReturnType<EdgeHarness['startInstance']>;
+let other: Awaited<ReturnType<EdgeHarness['startInstance']>>;
 let workers: RunningWorkers;
 const startTheWorkers = () =>
   startWorkers({
@@ -40,7 +40,7 @@ beforeAll(async () => {
   await purgeStream(h.core.nc);
   await h.core.relay.start();
   workers = await startTheWorkers();
-  other = h.startInstance();
+  other = await h.startInstance();
   instances = [
     { name: 'first', request: h.request },
     { name: 'second', request: other.request },

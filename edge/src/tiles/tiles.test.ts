@@ -6,6 +6,7 @@ import { createPool } from '@weltgewebe/db/client';
 import { cellToLatLng, cellToParent, getResolution, latLngToCell } from 'h3-js';
 import postgres from 'postgres';
 import { rebuildRollups } from '../../../core/src/workers/hex-rollup.ts';
+import { loadEdgeEnv } from '../env.ts';
 import type { DecodedFeature } from '../testing/decode-mvt.ts';
 import { type EdgeHarness, startEdgeHarness } from '../testing/edge-harness.ts';
 import { rollupLevel } from './sources/rollup-cells.ts';
@@ -769,6 +770,37 @@ describe('HTTP', () => {
     expect([composite.minzoom, composite.maxzoom]).toEqual([0, 22]);
     expect((await h.request('/tiles/nodes.json?kinds=castle')).status).toBe(400);
     expect((await h.request('/tiles/secrets.json')).status).toBe(404);
+  });
+});
+
+describe('TileJSON and the Host header', () => {
+  test('tile URLs name the configured public origin, never the host a caller claims', async () => {
+    // What Bun.serve builds from a request with `Host: evil.example`.
+    const forged = await h.edge.handle(
+      new Request('http://evil.example/tiles/nodes,hex.json?kinds=place', {
+        headers: { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
+      }),
+    );
+    const body = await forged.text();
+    expect(forged.status).toBe(200);
+    expect(body).not.toContain('evil.example');
+    expect((JSON.parse(body) as { tiles: string[] }).tiles).toEqual([
+      'http://localhost:8080/tiles/nodes,hex/{z}/{x}/{y}.mvt?kinds=place',
+    ]);
+    // An instance behind the real domain names that domain, whatever the request said.
+    const site = await h.startInstance({ publicOrigin: 'https://weltgewebe.example' });
+    const tj = (await (
+      await site.edge.handle(new Request('http://127.0.0.1:3001/tiles/threads.json'))
+    ).json()) as { tiles: string[] };
+    expect(tj.tiles).toEqual(['https://weltgewebe.example/tiles/threads/{z}/{x}/{y}.mvt']);
+  });
+
+  test('PUBLIC_ORIGIN is read as an origin and must be http(s)', () => {
+    expect(loadEdgeEnv({}).PUBLIC_ORIGIN).toBe('http://localhost:8080');
+    expect(loadEdgeEnv({ PUBLIC_ORIGIN: 'https://weltgewebe.example/' }).PUBLIC_ORIGIN).toBe(
+      'https://weltgewebe.example',
+    );
+    expect(() => loadEdgeEnv({ PUBLIC_ORIGIN: 'javascript:alert(1)' })).toThrow('PUBLIC_ORIGIN');
   });
 });
 

@@ -7,6 +7,7 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from 'jose';
+import type { RevocableIdentity } from './revocations.ts';
 import { highestRole, type Role, rolesAt } from './roles.ts';
 
 export interface AuthIdentity {
@@ -18,6 +19,12 @@ export interface AuthIdentity {
   token: string;
   /** The token's `email` claim, unless the token says it is unverified (notification e-mails). */
   email?: string;
+  /** The provider's session (`sid`): sign-out revokes it (Keycloak and our dev provider send it). */
+  sessionId?: string;
+  /** `iat`, seconds since the epoch, when the token says. */
+  issuedAt?: number;
+  /** `exp`, seconds since the epoch (every verified token has one). */
+  expiresAt?: number;
 }
 
 export interface JwtVerifierOptions {
@@ -36,12 +43,25 @@ export interface JwtVerifierOptions {
   jwksRefetchCooldownMs?: number;
   /** How long a fetched JWKS is used before it is fetched again anyway. */
   jwksMaxAgeMs?: number;
+  /**
+   * Signed-out sessions: their tokens are refused with SessionRevoked. Until the list has been
+   * read (`isLoaded`), every token is answered with KeysUnavailable (503): a token signed out
+   * before this instance started must not slip through its first moments.
+   */
+  revocations?: { isRevoked(identity: RevocableIdentity): boolean; readonly isLoaded: boolean };
 }
 
 /** The token is not good; the reason (a short code) is for logs, never for the caller. */
 export class TokenRejected extends Error {
   constructor(readonly reason: string) {
     super(`token rejected: ${reason}`);
+  }
+}
+
+/** The token was good, but its session has been signed out (see revocations.ts). */
+export class SessionRevoked extends TokenRejected {
+  constructor() {
+    super('session revoked');
   }
 }
 
@@ -219,14 +239,25 @@ export function createJwtVerifier(options: JwtVerifierOptions) {
         typeof payload.email === 'string' && payload.email_verified !== false
           ? payload.email
           : undefined;
-      return {
+      const sid =
+        typeof payload.sid === 'string' && payload.sid.length > 0 && payload.sid.length <= 255
+          ? payload.sid
+          : undefined;
+      const identity: AuthIdentity = {
         subject: payload.sub,
         name,
         roles,
         role: highestRole(roles),
         token,
+        expiresAt: payload.exp as number,
+        ...(typeof payload.iat === 'number' ? { issuedAt: payload.iat } : {}),
+        ...(sid ? { sessionId: sid } : {}),
         ...(email ? { email } : {}),
       };
+      if (options.revocations && !options.revocations.isLoaded)
+        throw new KeysUnavailable('the signed-out sessions have not been read yet');
+      if (options.revocations?.isRevoked(identity)) throw new SessionRevoked();
+      return identity;
     },
     /** Discovery done and keys fetched (the readiness check of edge and core). */
     ready: async () => {

@@ -15,7 +15,7 @@ describe('dev OIDC env', () => {
       postLogoutRedirectUris: ['http://localhost:8080/'],
       audience: 'weltgewebe',
       keysFile: '/srv/app/.data/oidc/jwks.json',
-      accessTokenTtlSeconds: 900,
+      accessTokenTtlSeconds: 300,
       log: true,
     });
   });

@@ -38,7 +38,7 @@ const schema = z.object({
   OIDC_COOKIE_KEYS: commaList(DEV_COOKIE_KEYS.join(',')).pipe(
     z.array(z.string().min(16, 'each cookie key needs at least 16 characters')).min(1),
   ),
-  OIDC_ACCESS_TOKEN_TTL: z.coerce.number().int().positive().default(900),
+  OIDC_ACCESS_TOKEN_TTL: z.coerce.number().int().positive().default(300),
   OIDC_LOG: z
     .enum(['true', 'false'])
     .default('true')

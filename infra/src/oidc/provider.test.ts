@@ -138,8 +138,12 @@ describe('dev OIDC provider', () => {
     expect(claims.preferred_username).toBe('weaver');
     expect(claims.name).toBe('Wim Weber');
     expect(claims.email).toBe('weaver@weltgewebe.test');
-    expect(claims.exp! - claims.iat!).toBe(900);
-    expect(tokens.expiresIn).toBe(900);
+    // Short-lived: sign-out revokes at once, but a stolen token lives at most this long.
+    expect(claims.exp! - claims.iat!).toBe(300);
+    expect(tokens.expiresIn).toBe(300);
+    // The provider's session rides along, as in Keycloak's tokens: sign-out revokes by it.
+    expect(typeof claims.sid).toBe('string');
+    expect((claims.sid as string).length).toBeGreaterThan(10);
 
     const { payload: idClaims } = await jwtVerify<RealmClaims>(
       tokens.idToken,

@@ -32,6 +32,7 @@ export interface DevOidcOptions {
   audience?: string;
   /** Where the private signing JWKS is kept; without it keys live in memory only. */
   keysFile?: string;
+  /** Five minutes unless given: the web renews silently, and a stolen token lives briefly. */
   accessTokenTtlSeconds?: number;
   extraClients?: ClientMetadata[];
   /** Keys that sign the provider's cookies; the first one signs, all verify. */
@@ -56,7 +57,7 @@ export async function startDevOidc(options: DevOidcOptions = {}): Promise<DevOid
   const port = options.port ?? DEV_OIDC_PORT;
   const clientId = options.clientId ?? 'weltgewebe-web';
   const audience = options.audience ?? 'weltgewebe';
-  const accessTokenTtl = options.accessTokenTtlSeconds ?? 900;
+  const accessTokenTtl = options.accessTokenTtlSeconds ?? 300;
   const log = options.log ?? true;
   const ourClient: ClientMetadata = {
     client_id: clientId,
@@ -161,7 +162,14 @@ export async function startDevOidc(options: DevOidcOptions = {}): Promise<DevOid
         const user = 'accountId' in token ? findDemoUserBySub(token.accountId) : undefined;
         if (!user) return undefined;
         const { email_verified: _, ...claims } = demoUserClaims(user);
-        return { ...claims, azp: token.clientId };
+        // `sid` as Keycloak sends it: sign-out revokes the session by it (kit/revocations.ts).
+        // The provider's session uid (not its cookie value, which stays secret): one per
+        // browser sign-in, kept by every token refreshed from it.
+        const sid =
+          'sessionUid' in token && typeof token.sessionUid === 'string'
+            ? token.sessionUid
+            : undefined;
+        return { ...claims, azp: token.clientId, ...(sid ? { sid } : {}) };
       },
       issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
       pkce: { required: () => true },

@@ -24,6 +24,28 @@ describe('safeReturnTo', () => {
     }
   });
 
+  test('non-ASCII paths come back %-encoded, ready for a Location header', () => {
+    expect(safeReturnTo('/€')).toBe('/%E2%82%AC');
+    expect(safeReturnTo('/w/münchen?q=Gärten#12/48.1/11.5')).toBe(
+      '/w/m%C3%BCnchen?q=G%C3%A4rten#12/48.1/11.5',
+    );
+    expect(safeReturnTo('/%E2%82%AC')).toBe('/%E2%82%AC');
+    expect(safeReturnTo('/a b')).toBe('/a%20b');
+  });
+
+  test('%-escapes that do not decode start over at the map', () => {
+    for (const odd of ['/%E2%82', '/%ZZ', '/%', '/x/%C3', '/a%']) {
+      expect({ odd, result: safeReturnTo(odd) }).toEqual({ odd, result: '/' });
+    }
+  });
+
+  test('whatever comes in, what goes out is a same-origin path a header can hold', () => {
+    for (const odd of ['/\u2028x', '/\ud800', '/ä/ö?ü=ß#€', '/%2F%2Fevil.example', '/a/../../b']) {
+      expect(safeReturnTo(odd)).toMatch(/^\/(?!\/)[\x21-\x7e]*$/);
+    }
+    expect(safeReturnTo('/a/../../b')).toBe('/b');
+  });
+
   test('loginHref encodes the return path', () => {
     expect(loginHref('/#5.50/51.2/10.4')).toBe('/auth/login?returnTo=%2F%235.50%2F51.2%2F10.4');
     expect(loginHref('//evil.example')).toBe('/auth/login?returnTo=%2F');

@@ -1,4 +1,10 @@
-// Where to go after signing in: only same-origin relative paths are accepted.
+// Where to go after signing in: only same-origin paths, and only in a form that can stand in a
+// Location header as it is. Anything odd (another host, control characters, %-escapes that do
+// not decode) starts over at the map rather than failing the sign-in.
+
+/** Resolves paths without letting them leave it; never shown to anyone. */
+const BASE = 'http://return-to.invalid';
+
 export function safeReturnTo(value: string | null | undefined): string {
   if (!value) return '/';
   // "/x" is fine; "//host", "/\host" and anything with control characters could leave the site.
@@ -7,7 +13,22 @@ export function safeReturnTo(value: string | null | undefined): string {
     const code = char.charCodeAt(0);
     if (code < 0x20 || code === 0x7f || char === '\\') return '/';
   }
-  return value;
+  let url: URL;
+  try {
+    url = new URL(value, BASE);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== BASE) return '/';
+  // A path whose %-escapes do not decode names no page (and breaks routers downstream).
+  try {
+    decodeURIComponent(url.pathname);
+  } catch {
+    return '/';
+  }
+  // The URL parser %-encodes what a header may not hold ("/€" becomes "/%E2%82%AC").
+  const canonical = `${url.pathname}${url.search}${url.hash}`;
+  return /^\/[\x21-\x7e]*$/.test(canonical) ? canonical : '/';
 }
 
 export function loginHref(returnTo: string): string {

@@ -117,6 +117,17 @@ export function refreshSession(refreshToken: string, idToken: string | undefined
   return pending;
 }
 
+/**
+ * Ends the refresh token at the provider (RFC 7009), so the session cannot be renewed even if
+ * the browser never follows the logout redirect. False when the provider has no endpoint.
+ */
+export async function revokeRefreshToken(refreshToken: string): Promise<boolean> {
+  const config = await oidcConfig();
+  if (!config.serverMetadata().revocation_endpoint) return false;
+  await client.tokenRevocation(config, refreshToken, { token_type_hint: 'refresh_token' });
+  return true;
+}
+
 /** The provider's logout URL, or null when it has no end_session_endpoint. */
 export async function endSessionUrl(idToken: string | undefined): Promise<URL | null> {
   const config = await oidcConfig();
