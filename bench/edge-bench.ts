@@ -182,8 +182,9 @@ async function autocannon(url: string): Promise<number> {
 const owner = createPool(ownerUrl, { applicationName: 'bench-owner', max: 2 });
 const direct = createPool(edgeUrl, { applicationName: 'bench-direct', max: 4 });
 const started = performance.now();
-const [{ nodes }] = (await owner`SELECT count(*)::int AS nodes FROM nodes
-  WHERE removed_at IS NULL AND hidden_at IS NULL`) as unknown as [{ nodes: number }];
+const [{ nodes }] = (await owner`SELECT count(*)::int AS nodes FROM live_nodes`) as unknown as [
+  { nodes: number },
+];
 report(
   `world: ${nodes.toLocaleString('en')} live nodes; ${SAMPLES} samples per line; ${new Date().toISOString()}`,
 );
@@ -310,9 +311,8 @@ const distinctTiles = (z: number) => {
             SELECT ST_AsMVT(f, 'nodes', 4096, 'geom', 'fid') AS mvt FROM (
               SELECT n.seq AS fid, n.id::text AS id, n.kind, n.title,
                      ST_AsMVTGeom(ST_Transform(n.location, 3857), ST_TileEnvelope(${t.z}, ${t.x}, ${t.y})) AS geom
-                FROM nodes n
-               WHERE n.removed_at IS NULL AND n.hidden_at IS NULL
-                 AND n.location && ST_Transform(ST_TileEnvelope(${t.z}, ${t.x}, ${t.y}), 4326)) f`;
+                FROM live_nodes n
+               WHERE n.location && ST_Transform(ST_TileEnvelope(${t.z}, ${t.x}, ${t.y}), 4326)) f`;
           return row?.mvt?.byteLength ?? 0;
         }),
       );

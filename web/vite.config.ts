@@ -13,8 +13,10 @@ export default defineConfig({
     strictPort: true,
     proxy: { '/trpc': edge, '/tiles': edge },
   },
-  // The shared role reading (@weltgewebe/kit/roles) is bundled, not loaded at run time.
-  ssr: { noExternal: ['@weltgewebe/kit'] },
+  // Workspace code the pages use (the role reading of @weltgewebe/kit/roles, the domain facts
+  // of @weltgewebe/events/domain) is bundled, not loaded at run time: the server image has no
+  // workspace sources.
+  ssr: { noExternal: ['@weltgewebe/kit', '@weltgewebe/events'] },
   build: {
     // maplibre-gl alone is ~800 kB minified; it lives in its own lazily loaded chunk.
     chunkSizeWarningLimit: 1100,

@@ -16,6 +16,10 @@ const published = metrics.counter(
   'Events published from the outbox',
 );
 const pendingGauge = metrics.gauge('weltgewebe_outbox_pending', 'Outbox rows not yet published');
+const oldestGauge = metrics.gauge(
+  'weltgewebe_outbox_oldest_pending_seconds',
+  'Age of the oldest outbox row not yet published (0 when none): the outbox lag',
+);
 const relay = new OutboxRelay({
   sql,
   js: jetstream(nc),
@@ -42,10 +46,12 @@ const endpoints = serviceEndpoints({
 });
 const pendingTimer = setInterval(async () => {
   try {
-    const [row] = await sql<
-      { n: number }[]
-    >`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`;
+    const [row] = await sql<{ n: number; age: number }[]>`
+      SELECT count(*)::int AS n,
+             coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age
+        FROM outbox WHERE published_at IS NULL`;
     pendingGauge.set(row?.n ?? 0);
+    oldestGauge.set(row?.age ?? 0);
   } catch (error) {
     // The gauge keeps its last value; the database being away shows in /health/ready.
     log.warn('outbox pending count failed', { error: String(error) });

@@ -1,6 +1,7 @@
 // Event names, the envelope and the public payloads of every domain event. Pure: no I/O.
 // Payloads never carry a private location: only public points, ids and public fields.
 import { z } from 'zod';
+import { MAP_STATES, NODE_KINDS, THREAD_KINDS } from './domain.ts';
 
 export const STREAM_NAME = 'GEWEBE';
 export const SUBJECT_PREFIX = 'gewebe';
@@ -8,8 +9,8 @@ export const SUBJECT_PREFIX = 'gewebe';
 const point = z.object({ lat: z.number().min(-85).max(85), lon: z.number().min(-180).max(180) });
 export type PublicPoint = z.infer<typeof point>;
 
-const nodeKind = z.enum(['place', 'resource', 'project', 'event']);
-const threadKind = z.enum(['knotting', 'participation', 'conversation']);
+const nodeKind = z.enum(NODE_KINDS);
+const threadKind = z.enum(THREAD_KINDS);
 
 const nodeData = z.object({
   id: z.string().uuid(),
@@ -36,7 +37,7 @@ export const eventPayloads = {
   'account.registered': z.object({ accountId: z.string().uuid(), displayName: z.string() }),
   'account.located': z.object({
     accountId: z.string().uuid(),
-    mapState: z.enum(['exact', 'radius']),
+    mapState: z.enum(MAP_STATES).exclude(['not_on_map']),
     publicPoint: point,
     previousPublicPoint: point.nullable(),
   }),

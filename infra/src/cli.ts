@@ -1,9 +1,19 @@
-// `bun infra/src/cli.ts up|test|migrate|seed`: the local stack and the whole test suite.
+// `bun infra/src/cli.ts up|test|restore-drill|backup`: the local stack, the whole test suite,
+// and the backups of the local cluster.
 // The README's two commands (`npm run up`, `npm test`) end up here after infra/bin/weltgewebe
 // has installed Bun and the dependencies.
 
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  archiveSettings,
+  backrestOrThrow,
+  ensureStanza,
+  localBackrest,
+} from './backup/pgbackrest.ts';
+import { runRestoreDrill, summaryLine } from './backup/restore-drill.ts';
 import { runTests } from './run-tests.ts';
+import { type PostgresHandle, startPostgres } from './services/postgres.ts';
 import { ensureSystemPackages } from './services/system-packages.ts';
 import { DEFAULT_PORTS, REPO_ROOT, startStack } from './stack/stack.ts';
 
@@ -34,6 +44,14 @@ function portsFromEnv() {
   return ports;
 }
 
+function backupPortFromEnv(): number {
+  const value = process.env.BACKUP_PORT ?? '3006';
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`BACKUP_PORT must be a port number, got "${value}"`);
+  return port;
+}
+
 async function up() {
   ensureSystemPackages({ forTests: false, log });
   const stack = await startStack({
@@ -43,6 +61,7 @@ async function up() {
     seed: process.env.SEED_DEMO !== 'false',
     output: 'prefix',
     log,
+    backup: { dir: join(REPO_ROOT, '.data', 'backup'), port: backupPortFromEnv() },
   });
   log(
     `Weltgewebe is up: ${stack.url}  (demo users reader / weaver / admin, password "demo"; Ctrl-C stops)`,
@@ -70,6 +89,79 @@ async function up() {
   }
 }
 
+/** Port of the local cluster when its postmaster runs (postmaster.pid: pid, dir, start, port). */
+function runningPort(pgDir: string): number | null {
+  const pidFile = join(pgDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return null;
+  const [pid, , , port] = readFileSync(pidFile, 'utf8').split('\n');
+  try {
+    process.kill(Number(pid), 0);
+  } catch {
+    return null;
+  }
+  return Number(port);
+}
+
+/**
+ * The local cluster (.data/pg) as a backup source: the running one of `up`, or started here
+ * (with archiving) for the command and stopped after it.
+ */
+async function localSource() {
+  const dataDir = join(REPO_ROOT, '.data');
+  const pgDir = join(dataDir, 'pg');
+  if (!existsSync(join(pgDir, 'PG_VERSION'))) {
+    throw new Error('no local database yet: run `npm run up` first');
+  }
+  const running = runningPort(pgDir);
+  const port = running ?? portsFromEnv().postgres;
+  const repo = localBackrest(join(dataDir, 'backup'), { dataDir: pgDir, port });
+  let pg: PostgresHandle | null = null;
+  if (!running) {
+    log(`starting the local database on port ${port} for this command`);
+    pg = await startPostgres({ dataDir: pgDir, port, archive: archiveSettings(repo) });
+  }
+  await ensureStanza(repo, log);
+  return { dataDir, repo, port, stop: async () => await pg?.stop() };
+}
+
+async function restoreDrill(args: string[]) {
+  ensureSystemPackages({ forTests: false, log });
+  const backup = args.find((a) => a.startsWith('--backup='))?.slice('--backup='.length);
+  if (backup && !['if-none', 'full', 'diff', 'incr'].includes(backup)) {
+    throw new Error(`--backup must be if-none, full, diff or incr, got "${backup}"`);
+  }
+  const source = await localSource();
+  try {
+    const result = await runRestoreDrill({
+      repo: source.repo,
+      sourceUrl: `postgres://weltgewebe_owner@127.0.0.1:${source.port}/weltgewebe`,
+      workDir: join(source.dataDir, 'restore-drill'),
+      repoRoot: REPO_ROOT,
+      log,
+      backup: (backup ?? 'if-none') as 'if-none',
+      resultFile: join(source.repo.dir, 'restore-drill-last.json'),
+    });
+    console.log(summaryLine(result));
+    return result.ok ? 0 : 1;
+  } finally {
+    await source.stop();
+  }
+}
+
+async function backupNow(args: string[]) {
+  ensureSystemPackages({ forTests: false, log });
+  const type = args[0] ?? 'full';
+  if (!['full', 'diff', 'incr'].includes(type)) throw new Error(`backup type: full, diff or incr`);
+  const source = await localSource();
+  try {
+    await backrestOrThrow(source.repo, ['backup', `--type=${type}`]);
+    console.log(await backrestOrThrow(source.repo, ['info']));
+    return 0;
+  } finally {
+    await source.stop();
+  }
+}
+
 const command = process.argv[2];
 switch (command) {
   case 'up':
@@ -79,13 +171,24 @@ switch (command) {
     ensureSystemPackages({ forTests: true, log });
     process.exit(await runTests(process.argv.slice(3), log));
     break;
+  case 'restore-drill':
+    process.exit(await restoreDrill(process.argv.slice(3)));
+    break;
+  case 'backup':
+    process.exit(await backupNow(process.argv.slice(3)));
+    break;
   default:
     console.log(`usage: bun infra/src/cli.ts <command>
 
   up      install what is missing, start the whole stack with demo data on http://localhost:8080
   test    run every test (unit, integration, browser) against real services; ends "N passed, N failed"
+  restore-drill [--backup=if-none|full|diff|incr]
+          restore the local database from its backups to just after a marker write into a
+          fresh cluster, compare every table, replay the outbox; prints RPO, RTO, tables
+  backup [full|diff|incr]
+          take a backup of the local database now (pgBackRest, .data/backup)
 
 environment for up: WG_PORT (8080), WEB_PORT, EDGE_PORT, CORE_PORT, OIDC_PORT, RELAY_PORT,
-PG_PORT (54329), NATS_PORT (4223), NATS_MONITOR_PORT (8223), SEED_DEMO (true)`);
+PG_PORT (54329), NATS_PORT (4223), NATS_MONITOR_PORT (8223), BACKUP_PORT (3006), SEED_DEMO (true)`);
     process.exit(command ? 2 : 0);
 }

@@ -119,6 +119,12 @@ describe('Prometheus and Grafana', () => {
     expect(rules.exitCode).toBe(0);
   });
 
+  test.skipIf(!promtoolBin)('promtool: every alert fires when it should and only then', () => {
+    const tested = run([promtoolBin!, 'test', 'rules', 'infra/observability/alerts.test.yml']);
+    expect(tested.output).toContain('SUCCESS');
+    expect(tested.exitCode).toBe(0);
+  });
+
   test('alerts cover a service going down, 5xx rate and a stuck outbox', () => {
     const alerts = parse(readText('infra/observability/alerts.yml')) as {
       groups: { rules: { alert: string; expr: string }[] }[];
@@ -127,6 +133,32 @@ describe('Prometheus and Grafana', () => {
     expect(byName.get('ServiceDown')).toContain('up{');
     expect(byName.get('HighServerErrorRate')).toContain('status=~"5.."');
     expect(byName.get('OutboxBacklog')).toContain('weltgewebe_outbox_pending');
+  });
+
+  // The operations issue's list: each alert, the metric it watches, and a dashboard panel.
+  const watched: Record<string, string> = {
+    BackupTooOld: 'weltgewebe_backup_last_success_timestamp_seconds',
+    WalArchiveFailing: 'weltgewebe_wal_archive_last_failure_timestamp_seconds',
+    RestoreDrillFailed: 'weltgewebe_restore_drill_success',
+    EdgeServerErrors: 'weltgewebe_http_request_duration_seconds_count{service="edge"',
+    OutboxLag: 'weltgewebe_outbox_oldest_pending_seconds',
+    ConsumerLag: 'weltgewebe_consumer_pending_events',
+    DiskAlmostFull: 'weltgewebe_filesystem_used_ratio',
+  };
+
+  test('alerts page on backups, WAL archiving, the drill, edge 5xx, lags and disk', () => {
+    const alerts = parse(readText('infra/observability/alerts.yml')) as {
+      groups: { rules: { alert: string; expr: string; labels: { severity: string } }[] }[];
+    };
+    const byName = new Map(alerts.groups.flatMap((g) => g.rules).map((r) => [r.alert, r]));
+    for (const [alert, metric] of Object.entries(watched)) {
+      expect({ alert, watches: byName.get(alert)?.expr.includes(metric) }).toEqual({
+        alert,
+        watches: true,
+      });
+    }
+    expect(byName.get('BackupTooOld')!.expr).toContain('> 26 * 3600');
+    expect(byName.get('DiskAlmostFull')!.expr).toContain('> 0.8');
   });
 
   test('Prometheus scrapes every app service on its compose name and port', () => {
@@ -141,6 +173,7 @@ describe('Prometheus and Grafana', () => {
       'core:3002',
       'relay:3004',
       'workers:3005',
+      'backup:3006',
     ]) {
       expect(targets).toContain(target);
     }
@@ -165,6 +198,15 @@ describe('Prometheus and Grafana', () => {
     ) as { datasources: { uid: string; type: string }[] };
     const uids = datasources.datasources.map((d) => d.uid);
     for (const panel of dashboard.panels) expect(uids).toContain(panel.datasource.uid);
+  });
+
+  test('the dashboard has a panel for each of those alerts', () => {
+    for (const [alert, metric] of Object.entries(watched)) {
+      const panel = dashboard.panels.find((p) =>
+        p.targets.some((t) => t.expr.replaceAll(' ', '').includes(metric.replaceAll(' ', ''))),
+      );
+      expect({ alert, panel: panel?.title ?? null }).not.toEqual({ alert, panel: null });
+    }
   });
 
   test.skipIf(!promtoolBin)('every dashboard query is valid PromQL', () => {
@@ -221,6 +263,7 @@ describe('docker-compose.yml', () => {
         'loki',
         'alloy',
         'grafana',
+        'backup',
       ].sort(),
     );
   });
@@ -272,7 +315,7 @@ describe('docker-compose.yml', () => {
         });
       }
     }
-    expect(builds).toBe(3);
+    expect(builds).toBe(5);
   });
 
   test('our images are built here, never pulled from a registry', () => {
@@ -282,7 +325,7 @@ describe('docker-compose.yml', () => {
         .map(([name, s]) => [s.image!, name]),
     );
     expect([...built.keys()].sort()).toEqual(
-      ['core', 'edge', 'web']
+      ['core', 'edge', 'web', 'postgres', 'backup']
         .map((n) => `weltgewebe-${n}:${placeholder('IMAGE_TAG:-latest')}`)
         .sort(),
     );
@@ -330,6 +373,116 @@ describe('docker-compose.yml', () => {
     expect(env.EDGE_UPSTREAMS!.split(' ').sort()).toEqual(['edge2:3001', 'edge:3001']);
     expect(env.SITE_ADDRESS).toBe(placeholder('DOMAIN'));
     expect(services.caddy!.volumes).toContain('./Caddyfile:/etc/caddy/Caddyfile:ro');
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+describe('backups in production', () => {
+  const pgbackrestBin = Bun.which('pgbackrest');
+  const compose = parse(readText('docker-compose.yml'), { merge: true }) as {
+    services: Record<
+      string,
+      { command?: string[]; environment?: Record<string, string>; volumes?: string[] }
+    >;
+  };
+  const postgis = compose.services.postgis!;
+  const backup = compose.services.backup!;
+  const CONFIG = 'infra/backup/pgbackrest.conf';
+  const setting = (name: string) =>
+    postgis.command!.find((c) => c.startsWith(`${name}=`))?.slice(name.length + 1);
+
+  test('PostgreSQL archives WAL through pgBackRest at least every 60 s', () => {
+    expect(setting('archive_mode')).toBe('on');
+    expect(Number(setting('archive_timeout'))).toBeLessThanOrEqual(60);
+    expect(setting('track_commit_timestamp')).toBe('on');
+    expect(setting('archive_command')).toBe(
+      'pgbackrest --config=/etc/pgbackrest/pgbackrest.conf --stanza=weltgewebe archive-push %p',
+    );
+    for (const service of [postgis, backup]) {
+      expect(service.volumes).toContain(`./${CONFIG}:/etc/pgbackrest/pgbackrest.conf:ro`);
+      expect(service.volumes).toContain('pgbackrest:/var/lib/pgbackrest');
+      expect(service.volumes).toContain('pgsocket:/var/run/postgresql');
+    }
+    expect(backup.volumes).toContain('pgdata:/var/lib/postgresql/data:ro');
+  });
+
+  test('both repositories are encrypted with retention stated; the bucket is repo2', () => {
+    const conf = readText(CONFIG);
+    for (const line of [
+      'repo1-path=/var/lib/pgbackrest',
+      'repo1-retention-full=7',
+      'repo1-cipher-type=aes-256-cbc',
+      'repo2-type=s3',
+      'repo2-retention-full=14',
+      'repo2-cipher-type=aes-256-cbc',
+      'pg1-path=/var/lib/postgresql/data',
+    ]) {
+      expect(conf.split('\n')).toContain(line);
+    }
+    // Secrets never in the file: they come from .env through compose.
+    expect(conf).not.toMatch(/cipher-pass|s3-key/);
+    for (const service of [postgis, backup]) {
+      expect(service.environment!.PGBACKREST_REPO1_CIPHER_PASS).toContain('BACKUP_CIPHER_PASS');
+      expect(service.environment!.PGBACKREST_REPO2_S3_KEY_SECRET).toContain('BACKUP_S3_KEY_SECRET');
+    }
+  });
+
+  test.skipIf(!pgbackrestBin)('pgBackRest itself accepts the production configuration', () => {
+    const repoDir = mkdtempSync(join(scratch, 'pgbackrest-repo-'));
+    const argv = [
+      pgbackrestBin!,
+      `--config=${join(ROOT, CONFIG)}`,
+      '--stanza=weltgewebe',
+      '--repo=1',
+      `--repo1-path=${repoDir}`,
+      `--lock-path=${repoDir}`,
+      'info',
+    ];
+    const secrets = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      PGBACKREST_REPO1_CIPHER_PASS: 'x',
+      PGBACKREST_REPO2_CIPHER_PASS: 'x',
+      PGBACKREST_REPO2_S3_BUCKET: 'b',
+      PGBACKREST_REPO2_S3_ENDPOINT: 'fsn1.your-objectstorage.com',
+      PGBACKREST_REPO2_S3_REGION: 'fsn1',
+      PGBACKREST_REPO2_S3_KEY: 'k',
+      PGBACKREST_REPO2_S3_KEY_SECRET: 's',
+    };
+    const ok = run(argv, secrets);
+    // An unknown option is only a warning: the output must have none.
+    expect(ok.output).not.toContain('WARN');
+    expect(ok.output).toContain('stanza: weltgewebe');
+    expect(ok.exitCode).toBe(0);
+    // Without the passphrase it refuses: the repository really is encrypted.
+    const refused = run(argv, { PATH: secrets.PATH });
+    expect(refused.output).toContain('repo1-cipher-pass');
+    expect(refused.exitCode).not.toBe(0);
+  });
+
+  test('the backup service backs up both repositories nightly and drills the bucket weekly', () => {
+    const env = backup.environment!;
+    expect(backup.command).toEqual(['bun', 'infra/src/backup/backup-service.ts']);
+    expect(env.BACKUP_REPOS).toBe('1,2');
+    expect(env.DRILL_ENABLED).toBe('true');
+    expect(env.DRILL_REPO).toBe('2');
+    expect(env.PGBACKREST_CONFIG).toBe('/etc/pgbackrest/pgbackrest.conf');
+    expect(env.DISK_PATHS!.split(',')).toContain('/var/lib/postgresql/data');
+    const dockerfile = readText('infra/docker/postgres.Dockerfile');
+    expect(JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!)).toEqual(backup.command);
+    expect(dockerfile).toMatch(/apt-get install .*pgbackrest/);
+  });
+
+  test('every variable compose requires is in env.production.example', () => {
+    const example = readText('infra/env.production.example');
+    const uncommented = readText('docker-compose.yml').replace(/^\s*#.*$/gm, '');
+    const required = [...uncommented.matchAll(/\$\{(\w+):\?/g)].map((m) => m[1]!);
+    expect(required).toContain('BACKUP_CIPHER_PASS');
+    for (const name of new Set(required)) {
+      expect({ name, inExample: new RegExp(`^${name}=`, 'm').test(example) }).toEqual({
+        name,
+        inExample: true,
+      });
+    }
   });
 });
 

@@ -99,7 +99,8 @@ function bundleSizes(): number {
   for (const key of lazy) {
     if (initial.has(key)) continue;
     const chunk = manifest[key]!;
-    const label = /maplibre/.test(`${key} ${chunk.name ?? ''}`) ? '  ← MapLibre' : '';
+    // MapLibre shares its chunk with the code that drives it (src/lib/map/live-map.ts).
+    const label = /maplibre|live-map/.test(`${key} ${chunk.name ?? ''}`) ? '  ← MapLibre' : '';
     console.log(`  ${gzipKb(chunk.file).toFixed(1).padStart(6)} KB  ${chunk.file}${label}`);
   }
   return total;

@@ -7,11 +7,8 @@ import {
   type PublicAccountRow,
   toPublicAccount,
 } from '@weltgewebe/db/dto';
+import { RADIUS_DEFAULT_M, RADIUS_MAX_M, RADIUS_MIN_M } from '@weltgewebe/events/domain';
 import { z } from 'zod';
-
-export const RADIUS_MIN_M = 50;
-export const RADIUS_MAX_M = 5000;
-export const RADIUS_DEFAULT_M = 250;
 
 const lat = z
   .number()

@@ -1,5 +1,7 @@
 // One row of the audit trail (core/README.md: actor, time, what changed), written in the
 // transaction of the change it records.
+import { drizzleOn } from '@weltgewebe/db/client';
+import { auditLog } from '@weltgewebe/db/schema';
 import type { Tx } from '../outbox/write-event.ts';
 
 /** `<aggregate type>.<verb>`, e.g. `node.update`; the aggregate type is the part before the dot. */
@@ -18,8 +20,15 @@ export async function writeAudit(
   changes: Record<string, unknown>,
   { actorId, requestId, at }: AuditContext,
 ): Promise<void> {
-  const aggregateType = action.slice(0, action.indexOf('.'));
-  await tx`INSERT INTO audit_log (actor_id, action, aggregate_type, aggregate_id, changes, request_id, occurred_at)
-    VALUES (${actorId}, ${action}, ${aggregateType}, ${aggregateId}, ${tx.json(changes as never)},
-            ${requestId}, ${at})`;
+  await drizzleOn(tx)
+    .insert(auditLog)
+    .values({
+      actorId,
+      action,
+      aggregateType: action.slice(0, action.indexOf('.')),
+      aggregateId,
+      changes,
+      requestId,
+      occurredAt: at,
+    });
 }

@@ -1,8 +1,7 @@
 // Message inputs (core/README.md: 1–4,000 chars, a client-chosen idempotency key). The DTO and
 // its row mapping are shared with the edge (@weltgewebe/db/dto).
+import { MESSAGE_MAX_CHARS } from '@weltgewebe/events/domain';
 import { z } from 'zod';
-
-export const MESSAGE_MAX_CHARS = 4000;
 
 export const postMessageInput = z.object({
   nodeId: z.string().uuid('nodeId muss eine UUID sein.'),

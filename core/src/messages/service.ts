@@ -1,12 +1,16 @@
 // Message commands: posting to a node's conversation (idempotent per author and key; spins
 // or renews a conversation thread) and retracting (own messages, or any as admin).
+import { drizzleOn } from '@weltgewebe/db/client';
 import {
   MESSAGE_COLUMNS,
   type MessageDTO,
   type MessageRow,
+  messageRowFields,
   toMessageDTO,
 } from '@weltgewebe/db/dto';
+import { messages } from '@weltgewebe/db/schema';
 import { type AuthIdentity, roleAtLeast } from '@weltgewebe/kit';
+import { and, eq } from 'drizzle-orm';
 import { ensureAccount } from '../accounts/provision.ts';
 import { writeAudit } from '../audit/write-audit.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
@@ -26,10 +30,12 @@ export async function postMessage(
     // The same key twice at once: the second waits and then finds the first.
     await tx`SELECT pg_advisory_xact_lock(hashtext('messages.post'),
       hashtext(${`${author.id}:${input.idempotencyKey}`}))`;
-    const [prior] = await tx.unsafe<MessageRow[]>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE author_id = $1 AND idempotency_key = $2`,
-      [author.id, input.idempotencyKey],
-    );
+    const [prior] = await drizzleOn(tx)
+      .select(messageRowFields)
+      .from(messages)
+      .where(
+        and(eq(messages.authorId, author.id), eq(messages.idempotencyKey, input.idempotencyKey)),
+      );
     if (prior) {
       const sameContent =
         prior.node_id === input.nodeId &&
@@ -87,10 +93,12 @@ export async function retractMessage(
 ): Promise<MessageDTO> {
   return await services.sql.begin(async (tx) => {
     const actor = await ensureAccount(tx, identity);
-    const [message] = await tx.unsafe<MessageRow[]>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1 FOR UPDATE`,
-      [input.messageId],
-    );
+    const db = drizzleOn(tx);
+    const [message] = await db
+      .select(messageRowFields)
+      .from(messages)
+      .where(eq(messages.id, input.messageId))
+      .for('update');
     if (!message) throw notFound('MESSAGE_NOT_FOUND', 'Diesen Beitrag gibt es nicht.');
     const own = message.author_id === actor.id;
     if (!own && !roleAtLeast(identity.role, 'admin')) {
@@ -102,10 +110,11 @@ export async function retractMessage(
     if (message.retracted_at !== null) return toMessageDTO(message);
 
     const now = services.now();
-    const [row] = await tx.unsafe<MessageRow[]>(
-      `UPDATE messages SET body = '', retracted_at = $2 WHERE id = $1 RETURNING ${MESSAGE_COLUMNS}`,
-      [message.id, now],
-    );
+    const [row] = await db
+      .update(messages)
+      .set({ body: '', retractedAt: now })
+      .where(eq(messages.id, message.id))
+      .returning(messageRowFields);
     await writeAudit(
       tx,
       'message.retract',

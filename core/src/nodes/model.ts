@@ -1,11 +1,13 @@
 // Node input schemas (core/README.md limits) and the DTOs only commands return; the node DTO
 // itself and its row mapping are shared with the edge (@weltgewebe/db/dto).
 import type { NodeDTO } from '@weltgewebe/db/dto';
-import { NODE_KINDS, TOPICS } from '@weltgewebe/db/schema';
+import { NODE_KINDS, NODE_LIMITS, TOPICS } from '@weltgewebe/events/domain';
 import { z } from 'zod';
 
 export const nodeKind = z.enum(NODE_KINDS);
 export const topic = z.enum(TOPICS);
+
+const atMostChars = (n: number) => `Höchstens ${n.toLocaleString('de-DE')} Zeichen.`;
 
 // PostgreSQL text cannot hold NUL; refusing it here keeps such input a field error, not a 500.
 const noNul = (s: string) => !s.includes('\u0000');
@@ -18,14 +20,22 @@ const limits = {
     .string()
     .trim()
     .min(1, 'Titel fehlt.')
-    .max(120, 'Höchstens 120 Zeichen.')
+    .max(NODE_LIMITS.title, atMostChars(NODE_LIMITS.title))
     .refine(noNul, NUL_MESSAGE),
-  summary: z.string().trim().max(500, 'Höchstens 500 Zeichen.').refine(noNul, NUL_MESSAGE),
-  body: z.string().max(20_000, 'Höchstens 20.000 Zeichen.').refine(noNul, NUL_MESSAGE),
-  address: z.string().trim().max(500, 'Höchstens 500 Zeichen.').refine(noNul, NUL_MESSAGE),
+  summary: z
+    .string()
+    .trim()
+    .max(NODE_LIMITS.summary, atMostChars(NODE_LIMITS.summary))
+    .refine(noNul, NUL_MESSAGE),
+  body: z.string().max(NODE_LIMITS.body, atMostChars(NODE_LIMITS.body)).refine(noNul, NUL_MESSAGE),
+  address: z
+    .string()
+    .trim()
+    .max(NODE_LIMITS.address, atMostChars(NODE_LIMITS.address))
+    .refine(noNul, NUL_MESSAGE),
   topics: z
     .array(topic)
-    .max(4, 'Höchstens 4 Themen.')
+    .max(NODE_LIMITS.topics, `Höchstens ${NODE_LIMITS.topics} Themen.`)
     .refine((t) => new Set(t).size === t.length, 'Jedes Thema nur einmal.'),
   lat: z.number().min(-85, 'Breite zwischen −85 und 85.').max(85, 'Breite zwischen −85 und 85.'),
   lon: z

@@ -1,5 +1,8 @@
 // Idempotency of commands that carry an operationId: the first answer to an id is the answer,
 // and the same id with other content (or another command or person) is a CONFLICT.
+import { drizzleOn } from '@weltgewebe/db/client';
+import { operations } from '@weltgewebe/db/schema';
+import { eq } from 'drizzle-orm';
 import { conflict } from '../errors.ts';
 import type { Tx } from '../outbox/write-event.ts';
 
@@ -23,26 +26,36 @@ export interface Operation {
  */
 export async function priorResult<T>(tx: Tx, op: Operation): Promise<T | null> {
   await tx`SELECT pg_advisory_xact_lock(hashtext(${op.operationId}))`;
-  const [prior] = await tx<
-    { account_id: string; command: string; request_hash: string; result: T }[]
-  >`
-    SELECT account_id, command, request_hash, result FROM operations WHERE operation_id = ${op.operationId}`;
+  const [prior] = await drizzleOn(tx)
+    .select({
+      accountId: operations.accountId,
+      command: operations.command,
+      requestHash: operations.requestHash,
+      result: operations.result,
+    })
+    .from(operations)
+    .where(eq(operations.operationId, op.operationId));
   if (!prior) return null;
   if (
-    prior.account_id !== op.accountId ||
+    prior.accountId !== op.accountId ||
     prior.command !== op.command ||
-    prior.request_hash !== op.hash
+    prior.requestHash !== op.hash
   ) {
     throw conflict(
       'OPERATION_ID_REUSED',
       'Diese operationId wurde schon für einen anderen Befehl verwendet.',
     );
   }
-  return prior.result;
+  return prior.result as T;
 }
 
 /** Stores the answer of a successful command under its operation id (same transaction). */
 export async function recordResult(tx: Tx, op: Operation, result: unknown): Promise<void> {
-  await tx`INSERT INTO operations (operation_id, account_id, command, request_hash, result)
-    VALUES (${op.operationId}, ${op.accountId}, ${op.command}, ${op.hash}, ${tx.json(result as never)})`;
+  await drizzleOn(tx).insert(operations).values({
+    operationId: op.operationId,
+    accountId: op.accountId,
+    command: op.command,
+    requestHash: op.hash,
+    result,
+  });
 }

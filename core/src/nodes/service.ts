@@ -1,6 +1,6 @@
 // Node commands: the rules of core/README.md for creating, editing, removing and hiding Knoten.
 import { type NodeDTO, type NodeRow, toNodeDTO } from '@weltgewebe/db/dto';
-import { MAX_LIVE_NODES_PER_ACCOUNT } from '@weltgewebe/db/schema';
+import { MAX_LIVE_NODES_PER_ACCOUNT } from '@weltgewebe/events/domain';
 import { type AuthIdentity, roleAtLeast } from '@weltgewebe/kit';
 import { type AccountRef, ensureAccount } from '../accounts/provision.ts';
 import { writeAudit } from '../audit/write-audit.ts';
@@ -52,6 +52,8 @@ export async function createNode(
 
     // Serialise this account's creates so the quota cannot be raced past.
     await tx`SELECT pg_advisory_xact_lock(hashtext('nodes.quota'), hashtext(${account.id}))`;
+    // The quota counts every node not removed, hidden ones too (not live_nodes: a node hidden
+    // by moderation does not give its creator room for another).
     const [{ live }] = (await tx`SELECT count(*)::int AS live FROM nodes
       WHERE created_by = ${account.id} AND removed_at IS NULL`) as unknown as [{ live: number }];
     if (live >= MAX_LIVE_NODES_PER_ACCOUNT) {

@@ -1,4 +1,5 @@
 // Notification list/markRead inputs and the DTO of one in-app notification.
+import { notifications } from '@weltgewebe/db/schema';
 import { z } from 'zod';
 
 /** Keyset cursor: the id of the last item of the previous page. */
@@ -37,22 +38,32 @@ export interface NotificationPage {
   unread: number;
 }
 
+/** The columns a notification is read with (a Drizzle selection). */
+export const notificationFields = {
+  id: notifications.id,
+  kind: notifications.kind,
+  nodeId: notifications.nodeId,
+  text: notifications.text,
+  createdAt: notifications.createdAt,
+  readAt: notifications.readAt,
+};
+
 export interface NotificationRow {
   id: string;
   kind: string;
-  node_id: string | null;
+  nodeId: string | null;
   text: string;
-  created_at: Date;
-  read_at: Date | null;
+  createdAt: Date;
+  readAt: Date | null;
 }
 
 export function toNotificationDTO(r: NotificationRow): NotificationDTO {
   return {
     id: r.id,
     kind: r.kind,
-    nodeId: r.node_id,
+    nodeId: r.nodeId,
     text: r.text,
-    createdAt: r.created_at.toISOString(),
-    readAt: r.read_at?.toISOString() ?? null,
+    createdAt: r.createdAt.toISOString(),
+    readAt: r.readAt?.toISOString() ?? null,
   };
 }

@@ -1,6 +1,9 @@
 // The signed-in account's notifications (rows written by the notifier worker): newest
 // first, keyset-paginated, and marking them read. Other people's rows are never touched.
+import { drizzleOn } from '@weltgewebe/db/client';
+import { accounts, notifications } from '@weltgewebe/db/schema';
 import type { AuthIdentity } from '@weltgewebe/kit';
+import { and, count, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { ensureAccount } from '../accounts/provision.ts';
 import type { Tx } from '../outbox/write-event.ts';
 import type { CoreServices } from '../services.ts';
@@ -8,18 +11,23 @@ import {
   type ListNotificationsInput,
   type MarkReadInput,
   type NotificationPage,
-  type NotificationRow,
+  notificationFields,
   toNotificationDTO,
 } from './model.ts';
 
-async function accountIdOf(sql: Tx, subject: string): Promise<string | null> {
-  const [row] = await sql<{ id: string }[]>`SELECT id FROM accounts WHERE subject = ${subject}`;
+async function accountIdOf(tx: Tx, subject: string): Promise<string | null> {
+  const [row] = await drizzleOn(tx)
+    .select({ id: accounts.id })
+    .from(accounts)
+    .where(eq(accounts.subject, subject));
   return row?.id ?? null;
 }
 
-async function unreadCount(sql: Tx, accountId: string): Promise<number> {
-  const [row] = await sql<{ n: number }[]>`
-    SELECT count(*)::int AS n FROM notifications WHERE account_id = ${accountId} AND read_at IS NULL`;
+async function unreadCount(tx: Tx, accountId: string): Promise<number> {
+  const [row] = await drizzleOn(tx)
+    .select({ n: count() })
+    .from(notifications)
+    .where(and(eq(notifications.accountId, accountId), isNull(notifications.readAt)));
   return row!.n;
 }
 
@@ -29,26 +37,39 @@ export async function listNotifications(
   input: ListNotificationsInput,
 ): Promise<NotificationPage> {
   // One snapshot for the page and the unread count.
-  return await services.sql.begin('read only', async (sql) => {
+  return await services.sql.begin('read only', async (tx) => {
     // A person without a Garnrolle yet has no notifications; a read does not create one.
-    const accountId = await accountIdOf(sql, identity.subject);
+    const accountId = await accountIdOf(tx, identity.subject);
     if (!accountId) return { items: [], nextCursor: null, unread: 0 };
-    const after = input.cursor
-      ? sql`AND (created_at, id) < (SELECT created_at, id FROM notifications
-          WHERE id = ${input.cursor} AND account_id = ${accountId})`
-      : sql``;
-    const unread = input.unreadOnly ? sql`AND read_at IS NULL` : sql``;
-    const rows = await sql<NotificationRow[]>`
-      SELECT id, kind, node_id, text, created_at, read_at FROM notifications
-      WHERE account_id = ${accountId} ${unread} ${after}
-      ORDER BY created_at DESC, id DESC
-      LIMIT ${input.limit + 1}`;
+    const db = drizzleOn(tx);
+    const mine = eq(notifications.accountId, accountId);
+    // The cursor row's (created_at, id) stays in the database: a Date would drop microseconds.
+    const afterCursor = (cursor: string) =>
+      lt(
+        sql`(${notifications.createdAt}, ${notifications.id})`,
+        db
+          .select({ createdAt: notifications.createdAt, id: notifications.id })
+          .from(notifications)
+          .where(and(eq(notifications.id, cursor), mine)),
+      );
+    const rows = await db
+      .select(notificationFields)
+      .from(notifications)
+      .where(
+        and(
+          mine,
+          input.unreadOnly ? isNull(notifications.readAt) : undefined,
+          input.cursor ? afterCursor(input.cursor) : undefined,
+        ),
+      )
+      .orderBy(desc(notifications.createdAt), desc(notifications.id))
+      .limit(input.limit + 1);
     const page = rows.slice(0, input.limit);
     const last = page[page.length - 1];
     return {
       items: page.map(toNotificationDTO),
       nextCursor: rows.length > input.limit && last ? last.id : null,
-      unread: await unreadCount(sql, accountId),
+      unread: await unreadCount(tx, accountId),
     };
   });
 }
@@ -61,9 +82,16 @@ export async function markNotificationsRead(
 ): Promise<{ marked: number; unread: number }> {
   return await services.sql.begin(async (tx) => {
     const account = await ensureAccount(tx, identity);
-    const marked = await tx`
-      UPDATE notifications SET read_at = ${services.now()}
-      WHERE account_id = ${account.id} AND id = ANY(${input.ids}::uuid[]) AND read_at IS NULL`;
+    const marked = await drizzleOn(tx)
+      .update(notifications)
+      .set({ readAt: services.now() })
+      .where(
+        and(
+          eq(notifications.accountId, account.id),
+          inArray(notifications.id, input.ids),
+          isNull(notifications.readAt),
+        ),
+      );
     return { marked: marked.count, unread: await unreadCount(tx, account.id) };
   });
 }

@@ -1,7 +1,6 @@
 // Thread inputs and the ThreadDTO; strength is computed at read time from the remaining life.
-import { THREAD_LIFETIME_HOURS } from '@weltgewebe/db/schema';
+import { THREAD_LIFETIME_HOURS, type ThreadKind } from '@weltgewebe/events/domain';
 import { z } from 'zod';
-import type { ThreadKind } from './spin.ts';
 
 /** Only an explicit "I'm in" is spun by hand; knotting and conversation threads follow acts. */
 export const spinThreadInput = z.object({

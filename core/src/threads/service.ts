@@ -10,8 +10,7 @@ import { spinThread } from './spin.ts';
 /** A live node's location, or NODE_NOT_FOUND (removed and hidden nodes take no threads). */
 export async function liveNodeLocation(tx: Tx, nodeId: string) {
   const [node] = await tx<{ lat: number; lon: number }[]>`
-    SELECT ST_Y(location) AS lat, ST_X(location) AS lon FROM nodes
-    WHERE id = ${nodeId} AND removed_at IS NULL AND hidden_at IS NULL`;
+    SELECT ST_Y(location) AS lat, ST_X(location) AS lon FROM live_nodes WHERE id = ${nodeId}`;
   if (!node) throw notFound('NODE_NOT_FOUND', 'Diesen Knoten gibt es nicht (mehr).');
   return { lat: node.lat, lon: node.lon };
 }

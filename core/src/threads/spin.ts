@@ -1,9 +1,7 @@
 // Spinning a thread: a new one, or a renewal when the same kind to the same node still lives.
-import { THREAD_LIFETIME_HOURS } from '@weltgewebe/db/schema';
 import type { PublicPoint } from '@weltgewebe/events/contracts';
+import { THREAD_LIFETIME_HOURS, type ThreadKind } from '@weltgewebe/events/domain';
 import { type Tx, writeEvent } from '../outbox/write-event.ts';
-
-export type ThreadKind = 'knotting' | 'participation' | 'conversation';
 
 export interface SpinResult {
   threadId: string;

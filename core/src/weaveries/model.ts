@@ -1,4 +1,5 @@
 // Weavery input schemas (GeoJSON areas with core/README.md limits), the WeaveryDTO and the stats DTO.
+import type { NodeKind } from '@weltgewebe/events/domain';
 import { z } from 'zod';
 
 export const MAX_WEAVERY_VERTICES = 10_000;
@@ -138,12 +139,12 @@ export type KCount = number | '<5';
 
 export interface WeaveryStatsDTO {
   weavery: { id: string; slug: string; name: string };
-  nodes: { total: number; byKind: Record<'place' | 'resource' | 'project' | 'event', number> };
+  nodes: { total: number; byKind: Record<NodeKind, number> };
   accountsOnMap: KCount;
   liveThreads: number;
   mostActiveNodes: {
     id: string;
-    kind: 'place' | 'resource' | 'project' | 'event';
+    kind: NodeKind;
     title: string;
     lat: number;
     lon: number;

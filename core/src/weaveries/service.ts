@@ -1,4 +1,5 @@
 // Weavery commands (admin) and the stats query: valid, non-overlapping areas with their H3 cover.
+import { NODE_KINDS, type NodeKind } from '@weltgewebe/events/domain';
 import type { AuthIdentity } from '@weltgewebe/kit';
 import { ensureAccount } from '../accounts/provision.ts';
 import { writeAudit } from '../audit/write-audit.ts';
@@ -197,12 +198,11 @@ export async function weaveryStats(
           SELECT id, slug, name FROM weaveries WHERE slug = ${ref.slug!}`;
     if (!w) throw notFound('WEAVERY_NOT_FOUND', 'Diese Ortsweberei gibt es nicht.');
     const area = tx`(SELECT area FROM weaveries WHERE id = ${w.id})`;
-    const liveNodeInside = (n: string) =>
-      tx`${tx(n)}.removed_at IS NULL AND ${tx(n)}.hidden_at IS NULL AND ST_Covers(${area}, ${tx(n)}.location)`;
 
     const kinds = await tx<{ kind: keyof WeaveryStatsDTO['nodes']['byKind']; n: number }[]>`
-      SELECT n.kind, count(*)::int AS n FROM nodes n WHERE ${liveNodeInside('n')} GROUP BY n.kind`;
-    const byKind = { place: 0, resource: 0, project: 0, event: 0 };
+      SELECT n.kind, count(*)::int AS n FROM live_nodes n WHERE ST_Covers(${area}, n.location)
+       GROUP BY n.kind`;
+    const byKind = Object.fromEntries(NODE_KINDS.map((k) => [k, 0])) as Record<NodeKind, number>;
     for (const k of kinds) byKind[k.kind] = k.n;
 
     // Public points only: a private location never enters an aggregate.
@@ -211,8 +211,8 @@ export async function weaveryStats(
       WHERE a.map_state <> 'not_on_map' AND a.public_point IS NOT NULL
         AND ST_Covers(${area}, a.public_point)`;
     const [threads] = await tx<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM threads t JOIN nodes n ON n.id = t.node_id
-      WHERE t.expired_at IS NULL AND t.expires_at > ${now} AND ${liveNodeInside('n')}`;
+      SELECT count(*)::int AS n FROM threads t JOIN live_nodes n ON n.id = t.node_id
+      WHERE t.expired_at IS NULL AND t.expires_at > ${now} AND ST_Covers(${area}, n.location)`;
     const active = await tx<
       {
         id: string;
@@ -224,11 +224,12 @@ export async function weaveryStats(
       }[]
     >`
       SELECT n.id, n.kind, n.title, ST_Y(n.location) AS lat, ST_X(n.location) AS lon,
-             count(*)::int AS live_threads
-      FROM nodes n JOIN threads t ON t.node_id = n.id AND t.expired_at IS NULL AND t.expires_at > ${now}
-      WHERE ${liveNodeInside('n')}
-      GROUP BY n.id
-      ORDER BY live_threads DESC, n.seq
+             t.live_threads
+      FROM (SELECT node_id, count(*)::int AS live_threads FROM threads
+             WHERE expired_at IS NULL AND expires_at > ${now} GROUP BY node_id) t
+      JOIN live_nodes n ON n.id = t.node_id
+      WHERE ST_Covers(${area}, n.location)
+      ORDER BY t.live_threads DESC, n.seq
       LIMIT 10`;
     return {
       weavery: { id: w.id, slug: w.slug, name: w.name },

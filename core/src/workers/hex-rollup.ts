@@ -3,10 +3,10 @@
 // worker reads that member's current state from the tables, compares it with what it counts
 // (h3_rollup_members) and applies the difference. Late, repeated or reordered events thus never
 // count twice, and a hidden node drops out like a removed one.
-import type { Sql } from '@weltgewebe/db/client';
 import { cellOutlineWkt } from '@weltgewebe/db/h3';
 import { H3_RESOLUTIONS } from '@weltgewebe/db/schema';
 import type { EventEnvelope, EventType } from '@weltgewebe/events/contracts';
+import type { NodeKind } from '@weltgewebe/events/domain';
 import { cellsOf } from '../geo/h3-cells.ts';
 import type { Tx } from '../outbox/write-event.ts';
 import type { EventHandler } from './event-worker.ts';
@@ -14,7 +14,6 @@ import type { EventHandler } from './event-worker.ts';
 export const HEX_ROLLUP_CONSUMER = 'hex-rollup';
 
 type MemberType = 'node' | 'account' | 'thread';
-type NodeKind = 'place' | 'resource' | 'project' | 'event';
 
 /** What one member adds to the rollups: +1 in each of its four cells. */
 interface Member {
@@ -36,25 +35,19 @@ const COUNTERS = [
 type Counter = (typeof COUNTERS)[number];
 type Delta = { resolution: number; cell: string } & Record<Counter, number>;
 
-const LIVE_NODE = 'n.removed_at IS NULL AND n.hidden_at IS NULL';
-
 /** The member's state as the tables say now; null when it is not counted (gone, hidden, expired). */
 async function currentState(tx: Tx, type: MemberType, id: string): Promise<Member | null> {
   if (type === 'node') {
-    const [row] = await tx.unsafe<{ kind: NodeKind; cells: string[] }[]>(
-      `SELECT n.kind, ARRAY[n.h3_r3, n.h3_r5, n.h3_r7, n.h3_r9] AS cells
-         FROM nodes n WHERE n.id = $1 AND ${LIVE_NODE}`,
-      [id],
-    );
+    const [row] = await tx<{ kind: NodeKind; cells: string[] }[]>`
+      SELECT n.kind, ARRAY[n.h3_r3, n.h3_r5, n.h3_r7, n.h3_r9] AS cells
+        FROM live_nodes n WHERE n.id = ${id}`;
     return row ? { nodeKind: row.kind, nodeId: null, cells: row.cells.map(String) } : null;
   }
   if (type === 'thread') {
-    const [row] = await tx.unsafe<{ node_id: string; cells: string[] }[]>(
-      `SELECT t.node_id, ARRAY[n.h3_r3, n.h3_r5, n.h3_r7, n.h3_r9] AS cells
-         FROM threads t JOIN nodes n ON n.id = t.node_id
-        WHERE t.id = $1 AND t.expired_at IS NULL AND ${LIVE_NODE}`,
-      [id],
-    );
+    const [row] = await tx<{ node_id: string; cells: string[] }[]>`
+      SELECT t.node_id, ARRAY[n.h3_r3, n.h3_r5, n.h3_r7, n.h3_r9] AS cells
+        FROM threads t JOIN live_nodes n ON n.id = t.node_id
+       WHERE t.id = ${id} AND t.expired_at IS NULL`;
     return row ? { nodeKind: null, nodeId: row.node_id, cells: row.cells.map(String) } : null;
   }
   // Accounts: the public point only, and only while the account shows on the map.
@@ -215,68 +208,5 @@ export function hexRollupHandler(name = HEX_ROLLUP_CONSUMER): EventHandler {
   };
 }
 
-export interface RebuildSummary {
-  nodes: number;
-  accounts: number;
-  threads: number;
-  cells: number;
-}
-
-/**
- * Recomputes every rollup from the tables (after a bulk seed that wrote no events, or to
- * repair). Takes the rollup tables exclusively for the duration, so workers wait meanwhile.
- */
-export async function rebuildRollups(sql: Sql): Promise<RebuildSummary> {
-  return await sql.begin(async (tx) => {
-    await tx`LOCK TABLE h3_rollup_members, h3_rollups IN EXCLUSIVE MODE`;
-    await tx`DELETE FROM h3_rollup_members`;
-    await tx.unsafe(`INSERT INTO h3_rollup_members (member_type, member_id, node_kind, cells)
-      SELECT 'node', n.id, n.kind, ARRAY[n.h3_r3, n.h3_r5, n.h3_r7, n.h3_r9]
-        FROM nodes n WHERE ${LIVE_NODE}`);
-    await tx.unsafe(`INSERT INTO h3_rollup_members (member_type, member_id, node_id, cells)
-      SELECT 'thread', t.id, t.node_id, ARRAY[n.h3_r3, n.h3_r5, n.h3_r7, n.h3_r9]
-        FROM threads t JOIN nodes n ON n.id = t.node_id
-       WHERE t.expired_at IS NULL AND ${LIVE_NODE}`);
-    const accounts = await tx<{ id: string; lat: number; lon: number }[]>`
-      SELECT id, ST_Y(public_point) AS lat, ST_X(public_point) AS lon FROM accounts
-       WHERE map_state <> 'not_on_map' AND public_point IS NOT NULL`;
-    for (let i = 0; i < accounts.length; i += 5_000) {
-      const chunk = accounts.slice(i, i + 5_000);
-      await tx`INSERT INTO h3_rollup_members (member_type, member_id, cells)
-        SELECT 'account', id, string_to_array(cells, ',')::bigint[]
-          FROM unnest(${chunk.map((a) => a.id)}::uuid[], ${chunk.map((a) => accountCells(a.lat, a.lon).join(','))}::text[])
-            AS x(id, cells)`;
-    }
-    await tx`DELETE FROM h3_rollups`;
-    const sums = await tx<({ resolution: number; cell: string } & Record<Counter, number>)[]>`
-      SELECT resolution, cell,
-             count(*) FILTER (WHERE member_type = 'node')::int AS nodes,
-             count(*) FILTER (WHERE node_kind = 'place')::int AS nodes_place,
-             count(*) FILTER (WHERE node_kind = 'resource')::int AS nodes_resource,
-             count(*) FILTER (WHERE node_kind = 'project')::int AS nodes_project,
-             count(*) FILTER (WHERE node_kind = 'event')::int AS nodes_event,
-             count(*) FILTER (WHERE member_type = 'account')::int AS accounts,
-             count(*) FILTER (WHERE member_type = 'thread')::int AS threads
-        FROM h3_rollup_members m,
-             unnest(${[...H3_RESOLUTIONS]}::smallint[], m.cells) AS u(resolution, cell)
-       GROUP BY resolution, cell`;
-    for (let i = 0; i < sums.length; i += 5_000) {
-      const chunk = sums.slice(i, i + 5_000);
-      const col = (c: Counter) => chunk.map((s) => s[c]);
-      await tx`INSERT INTO h3_rollups (resolution, cell, nodes, nodes_place, nodes_resource,
-          nodes_project, nodes_event, accounts, threads, boundary)
-        SELECT r, c, n, np, nr, npj, ne, a, t, ST_GeomFromText(b, 4326)
-          FROM unnest(${chunk.map((s) => s.resolution)}::smallint[], ${chunk.map((s) => String(s.cell))}::bigint[],
-                      ${col('nodes')}::int[], ${col('nodes_place')}::int[], ${col('nodes_resource')}::int[],
-                      ${col('nodes_project')}::int[], ${col('nodes_event')}::int[], ${col('accounts')}::int[],
-                      ${col('threads')}::int[], ${chunk.map((s) => cellOutlineWkt(s.cell))}::text[])
-            AS x(r, c, n, np, nr, npj, ne, a, t, b)`;
-    }
-    const [counts] = await tx<{ nodes: number; accounts: number; threads: number }[]>`
-      SELECT count(*) FILTER (WHERE member_type = 'node')::int AS nodes,
-             count(*) FILTER (WHERE member_type = 'account')::int AS accounts,
-             count(*) FILTER (WHERE member_type = 'thread')::int AS threads
-        FROM h3_rollup_members`;
-    return { ...counts!, cells: sums.length };
-  });
-}
+/** The full rebuild from the tables (first start, repair) is db's, shared with the seeds. */
+export { type RebuildSummary, rebuildRollups } from '@weltgewebe/db/rollups';

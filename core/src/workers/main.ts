@@ -1,7 +1,13 @@
 // Workers process (`bun core/src/workers/main.ts`): hex-rollup, thread-expiry and notifier;
 // health, readiness and metrics on WORKERS_PORT; stops cleanly on SIGINT/SIGTERM.
 import { createPool } from '@weltgewebe/db/client';
-import { connectNats, ensureStream, jetstream } from '@weltgewebe/events/jetstream';
+import { STREAM_NAME } from '@weltgewebe/events/contracts';
+import {
+  connectNats,
+  ensureStream,
+  jetstream,
+  jetstreamManager,
+} from '@weltgewebe/events/jetstream';
 import { createLogger, createServiceMetrics, serviceEndpoints } from '@weltgewebe/kit';
 import { CORE_VERSION, loadCoreEnv } from '../env.ts';
 import { rebuildRollups } from './hex-rollup.ts';
@@ -17,7 +23,7 @@ const metrics = createServiceMetrics('workers');
 // wrote no events) are built once from the tables; after that, events keep them.
 const [check] = await sql<{ unbuilt: boolean }[]>`
   SELECT NOT EXISTS (SELECT 1 FROM h3_rollup_members)
-     AND EXISTS (SELECT 1 FROM nodes WHERE removed_at IS NULL AND hidden_at IS NULL) AS unbuilt`;
+     AND EXISTS (SELECT 1 FROM live_nodes) AS unbuilt`;
 if (check?.unbuilt)
   log.info('h3 rollups built from the tables', { ...(await rebuildRollups(sql)) });
 const workers = await startWorkers({
@@ -30,6 +36,24 @@ const workers = await startWorkers({
     ? { smtp: { url: env.SMTP_URL, from: env.SMTP_FROM, siteUrl: env.PUBLIC_BASE_URL } }
     : {}),
 });
+
+// Consumer lag: events in the stream a durable consumer has not yet acked.
+const lagGauge = metrics.gauge(
+  'weltgewebe_consumer_pending_events',
+  'Events not yet handled by a durable consumer (pending + unacked)',
+  ['consumer'],
+);
+const jsm = await jetstreamManager(nc);
+const lagTimer = setInterval(async () => {
+  for (const consumer of workers.consumers) {
+    try {
+      const info = await jsm.consumers.info(STREAM_NAME, consumer.name);
+      lagGauge.set({ consumer: consumer.name }, info.num_pending + info.num_ack_pending);
+    } catch (error) {
+      log.warn('consumer info failed', { consumer: consumer.name, error: String(error) });
+    }
+  }
+}, 15_000);
 
 const endpoints = serviceEndpoints({
   service: 'workers',
@@ -58,6 +82,7 @@ const stop = async () => {
   if (stopping) return;
   stopping = true;
   log.info('workers stopping');
+  clearInterval(lagTimer);
   await workers.stop();
   await server.stop();
   await nc.drain();

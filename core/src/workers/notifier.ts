@@ -2,9 +2,11 @@
 // node. The in-app notification is written with the inbox row (once per event); e-mails go
 // out afterwards from those rows (emailed_at), so a failed send is retried later and never
 // adds a second notification.
-import type { Sql } from '@weltgewebe/db/client';
+import { drizzleOn, type Sql } from '@weltgewebe/db/client';
+import { accountEmails, accounts, nodes, notifications } from '@weltgewebe/db/schema';
 import type { EventData, EventEnvelope } from '@weltgewebe/events/contracts';
 import type { Logger } from '@weltgewebe/kit';
+import { and, asc, eq, gt, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import type { Tx } from '../outbox/write-event.ts';
 import type { EventHandler } from './event-worker.ts';
@@ -20,8 +22,8 @@ interface NodeAndActor {
 async function nodeAndActor(tx: Tx, nodeId: string, actorId: string) {
   const [row] = await tx<NodeAndActor[]>`
     SELECT n.created_by, n.title, a.display_name AS actor_name
-      FROM nodes n JOIN accounts a ON a.id = ${actorId}
-     WHERE n.id = ${nodeId} AND n.removed_at IS NULL AND n.hidden_at IS NULL`;
+      FROM live_nodes n JOIN accounts a ON a.id = ${actorId}
+     WHERE n.id = ${nodeId}`;
   return row ?? null;
 }
 
@@ -71,9 +73,16 @@ export function notifierHandler(
       if (!node || node.created_by === actorId) return;
       const note = notificationText(envelope, node);
       if (!note) return;
-      await tx`INSERT INTO notifications (account_id, event_id, kind, node_id, text)
-        VALUES (${node.created_by}, ${envelope.id}, ${note.kind}, ${data.nodeId}, ${note.text})
-        ON CONFLICT (account_id, event_id) DO NOTHING`;
+      await drizzleOn(tx)
+        .insert(notifications)
+        .values({
+          accountId: node.created_by,
+          eventId: envelope.id,
+          kind: note.kind,
+          nodeId: data.nodeId,
+          text: note.text,
+        })
+        .onConflictDoNothing({ target: [notifications.accountId, notifications.eventId] });
     },
     afterCommit: () => opts.onNotified?.(),
   };
@@ -95,16 +104,6 @@ export interface MailerOptions {
   maxAgeHours?: number;
   onSent?: () => void;
   onFailed?: () => void;
-}
-
-interface DueMail {
-  id: string;
-  text: string;
-  node_id: string | null;
-  email: string;
-  display_name: string;
-  title: string | null;
-  email_attempts: number;
 }
 
 /** Where the site opens a node: the map with the node selected (the web's `?knoten=`). */
@@ -175,48 +174,72 @@ export class NotificationMailer {
     const maxAttempts = this.opts.maxAttempts ?? 8;
     const maxAge = `${this.opts.maxAgeHours ?? 48} hours`;
     return await this.opts.sql.begin(async (tx) => {
-      const [due] = await tx<DueMail[]>`
-        SELECT n.id, n.text, n.node_id, e.email, a.display_name, nd.title, n.email_attempts
-          FROM notifications n
-          JOIN account_emails e ON e.account_id = n.account_id
-          JOIN accounts a ON a.id = n.account_id
-          LEFT JOIN nodes nd ON nd.id = n.node_id
-         WHERE n.emailed_at IS NULL AND n.email_attempts < ${maxAttempts}
-           AND (n.email_retry_at IS NULL OR n.email_retry_at <= now())
-           AND n.created_at > now() - ${maxAge}::interval
-         ORDER BY n.created_at
-         LIMIT 1
-         FOR UPDATE OF n SKIP LOCKED`;
+      const db = drizzleOn(tx);
+      const [due] = await db
+        .select({
+          id: notifications.id,
+          text: notifications.text,
+          nodeId: notifications.nodeId,
+          email: accountEmails.email,
+          displayName: accounts.displayName,
+          title: nodes.title,
+          emailAttempts: notifications.emailAttempts,
+        })
+        .from(notifications)
+        .innerJoin(accountEmails, eq(accountEmails.accountId, notifications.accountId))
+        .innerJoin(accounts, eq(accounts.id, notifications.accountId))
+        .leftJoin(nodes, eq(nodes.id, notifications.nodeId))
+        .where(
+          and(
+            isNull(notifications.emailedAt),
+            lt(notifications.emailAttempts, maxAttempts),
+            or(isNull(notifications.emailRetryAt), lte(notifications.emailRetryAt, sql`now()`)),
+            gt(notifications.createdAt, sql`now() - ${maxAge}::interval`),
+          ),
+        )
+        .orderBy(asc(notifications.createdAt))
+        .limit(1)
+        .for('update', { of: notifications, skipLocked: true });
       if (!due) return 'none' as const;
-      const link = due.node_id ? `\n\nZum Knoten: ${nodeLink(this.opts.siteUrl, due.node_id)}` : '';
+      const link = due.nodeId ? `\n\nZum Knoten: ${nodeLink(this.opts.siteUrl, due.nodeId)}` : '';
       try {
         await this.transport.sendMail({
           from: this.opts.from,
-          to: { name: due.display_name, address: due.email },
+          to: { name: due.displayName, address: due.email },
           subject: due.title ? `Weltgewebe: Neues bei „${due.title}“` : 'Weltgewebe: Neues',
-          text: `Hallo ${due.display_name},\n\n${due.text}${link}\n\nDu bekommst diese Nachricht, weil du diesen Knoten im Weltgewebe geknüpft hast.\n`,
+          text: `Hallo ${due.displayName},\n\n${due.text}${link}\n\nDu bekommst diese Nachricht, weil du diesen Knoten im Weltgewebe geknüpft hast.\n`,
           headers: { 'X-Weltgewebe-Notification': due.id },
         });
       } catch (error) {
         const waitMs = Math.min(
           3_600_000,
-          (this.opts.retryBaseMs ?? 30_000) * 2 ** due.email_attempts,
+          (this.opts.retryBaseMs ?? 30_000) * 2 ** due.emailAttempts,
         );
-        await tx`UPDATE notifications SET email_attempts = email_attempts + 1,
-            email_retry_at = now() + ${`${waitMs} milliseconds`}::interval,
-            email_error = ${String(error).slice(0, 500)}
-          WHERE id = ${due.id}`;
+        await db
+          .update(notifications)
+          .set({
+            emailAttempts: sql`${notifications.emailAttempts} + 1`,
+            emailRetryAt: sql`now() + ${`${waitMs} milliseconds`}::interval`,
+            emailError: String(error).slice(0, 500),
+          })
+          .where(eq(notifications.id, due.id));
         this.opts.log.warn('notification e-mail failed, will retry', {
           notification_id: due.id,
-          attempt: due.email_attempts + 1,
+          attempt: due.emailAttempts + 1,
           retry_ms: waitMs,
           error: String(error),
         });
         this.opts.onFailed?.();
         return 'failed' as const;
       }
-      await tx`UPDATE notifications SET emailed_at = now(), email_attempts = email_attempts + 1,
-          email_error = NULL WHERE id = ${due.id}`;
+      await db
+        .update(notifications)
+        .set({
+          emailedAt: sql`now()`,
+          emailAttempts: sql`${notifications.emailAttempts} + 1`,
+          emailError: null,
+        })
+        .where(eq(notifications.id, due.id));
       this.opts.onSent?.();
       return 'sent' as const;
     });

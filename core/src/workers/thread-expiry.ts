@@ -4,9 +4,9 @@
 // expiring (or announcing) a thread twice.
 import type { Sql } from '@weltgewebe/db/client';
 import type { PublicPoint } from '@weltgewebe/events/contracts';
+import type { ThreadKind } from '@weltgewebe/events/domain';
 import type { Logger } from '@weltgewebe/kit';
 import { writeEvent } from '../outbox/write-event.ts';
-import type { ThreadKind } from '../threads/spin.ts';
 
 /** Expires one batch of due threads; returns how many it expired. */
 export async function expireDueThreads(sql: Sql, now: Date, batchSize = 500): Promise<number> {

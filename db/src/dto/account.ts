@@ -1,9 +1,9 @@
 // The public view of a Garnrolle and the one mapping that applies the privacy rule to it
 // (core/README.md: a missing or invalid public point shows as not_on_map), for core and edge.
 // Pure: no connection.
-import type { MAP_STATES } from '../schema/tables.ts';
+import type { MapState } from '@weltgewebe/events/domain';
 
-export type MapState = (typeof MAP_STATES)[number];
+export type { MapState };
 
 export interface LatLon {
   lat: number;

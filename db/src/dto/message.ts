@@ -1,5 +1,6 @@
 // Message rows and the one mapping to the DTO core and edge return; a retracted or hidden
 // message is a tombstone without text that keeps its place. Pure: no connection.
+import { messages } from '../schema/tables.ts';
 
 export interface MessageDTO {
   id: string;
@@ -26,9 +27,22 @@ export interface MessageRow {
   hidden_at: Date | null;
 }
 
-/** The columns of `messages` a MessageRow is read from, for a SELECT or RETURNING list. */
-export const MESSAGE_COLUMNS =
-  'id, node_id, author_id, author_name, body, created_at, retracted_at, hidden_at';
+/** The columns a MessageRow is read from: a Drizzle selection (core) … */
+export const messageRowFields = {
+  id: messages.id,
+  node_id: messages.nodeId,
+  author_id: messages.authorId,
+  author_name: messages.authorName,
+  body: messages.body,
+  created_at: messages.createdAt,
+  retracted_at: messages.retractedAt,
+  hidden_at: messages.hiddenAt,
+} satisfies Record<keyof MessageRow, unknown>;
+
+/** … and the same as a SELECT or RETURNING list for hand-written SQL (edge, the post insert). */
+export const MESSAGE_COLUMNS = Object.values(messageRowFields)
+  .map((column) => column.name)
+  .join(', ');
 
 export function toMessageDTO(r: MessageRow): MessageDTO {
   const tombstone = r.retracted_at !== null || r.hidden_at !== null;

@@ -1,8 +1,8 @@
 // Node rows as core and edge read them, and the one mapping to the DTOs every API returns.
 // Pure: no connection, so both services (and their tests) may import it.
-import type { NODE_KINDS } from '../schema/tables.ts';
+import type { NodeKind } from '@weltgewebe/events/domain';
 
-export type NodeKind = (typeof NODE_KINDS)[number];
+export type { NodeKind };
 
 /** What a list shows of a node: everything but its body and creator. */
 export interface NodeListItem {

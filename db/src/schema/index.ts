@@ -1,22 +1,6 @@
-// Pure schema entry point: table definitions and domain constants, never a connection.
+// Pure schema entry point: table definitions and storage constants, never a connection.
+// The domain's own facts (kinds, topics, limits) live in @weltgewebe/events/domain.
 export * from './tables.ts';
-
-export const TOPICS = [
-  'housing',
-  'food',
-  'mobility',
-  'energy',
-  'education',
-  'health',
-  'nature',
-  'art',
-  'craft',
-  'digital',
-  'neighbourhood',
-  'participation',
-] as const;
 
 /** H3 resolutions stored on nodes/accounts and rolled up for low-zoom tiles. */
 export const H3_RESOLUTIONS = [3, 5, 7, 9] as const;
-export const THREAD_LIFETIME_HOURS = 168;
-export const MAX_LIVE_NODES_PER_ACCOUNT = 1000;

@@ -1,10 +1,10 @@
 // Drizzle mirror of db/migrations (the SQL files are the source of truth).
+import { MAP_STATES, NODE_KINDS, THREAD_KINDS } from '@weltgewebe/events/domain';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
   integer,
-  jsonb,
   pgTable,
   primaryKey,
   smallint,
@@ -12,12 +12,10 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { multiPolygon, point, polygon, tsvector } from './geometry.ts';
+import { jsonb, multiPolygon, point, polygon, tsvector } from './column-types.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const h3 = (name: string) => bigint(name, { mode: 'bigint' });
-
-export const MAP_STATES = ['not_on_map', 'exact', 'radius'] as const;
 
 export const accounts = pgTable('accounts', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -60,8 +58,6 @@ export const commandRateWindows = pgTable('command_rate_windows', {
   windowStartedAt: ts('window_started_at').notNull(),
   commands: integer('commands').notNull(),
 });
-
-export const NODE_KINDS = ['place', 'resource', 'project', 'event'] as const;
 
 export const nodes = pgTable('nodes', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -113,8 +109,6 @@ export const messages = pgTable('messages', {
   hiddenAt: ts('hidden_at'),
 });
 
-export const THREAD_KINDS = ['knotting', 'participation', 'conversation'] as const;
-
 export const threads = pgTable('threads', {
   id: uuid('id').primaryKey().defaultRandom(),
   seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
@@ -159,7 +153,7 @@ export const auditLog = pgTable('audit_log', {
   action: text('action').notNull(),
   aggregateType: text('aggregate_type').notNull(),
   aggregateId: uuid('aggregate_id').notNull(),
-  changes: jsonb('changes').notNull().default({}),
+  changes: jsonb<Record<string, unknown>>('changes').notNull().default({}),
   requestId: text('request_id'),
   occurredAt: ts('occurred_at').notNull().defaultNow(),
 });

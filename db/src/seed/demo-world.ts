@@ -1,5 +1,7 @@
 // The small demo world: German cities with their populations, weavery outlines for Hamburg
 // and Berlin, and a deterministic pseudo-random generator so every run is the same.
+import type { NodeKind, Topic } from '@weltgewebe/events/domain';
+
 export interface City {
   name: string;
   lat: number;
@@ -64,7 +66,7 @@ export const DEMO_WEAVERIES = [
   },
 ] as const;
 
-export const DEMO_TITLES: Record<string, string[]> = {
+export const DEMO_TITLES: Record<NodeKind, string[]> = {
   place: [
     'Gemeinschaftsgarten',
     'Nachbarschaftstreff',
@@ -83,7 +85,7 @@ export const DEMO_TITLES: Record<string, string[]> = {
   event: ['Flohmarkt', 'Pflanzentausch', 'Nachbarschaftsfest', 'Kleidertausch', 'Putzaktion'],
 };
 
-export const DEMO_TOPICS: Record<string, string[]> = {
+export const DEMO_TOPICS: Record<NodeKind, Topic[]> = {
   place: ['nature', 'neighbourhood'],
   resource: ['mobility', 'craft'],
   project: ['energy', 'participation'],

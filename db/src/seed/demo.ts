@@ -1,8 +1,10 @@
 // Loads the small demo world once: a few hundred Knoten around German cities, Garnrollen,
 // living threads, weaveries for Hamburg and Berlin (with their H3 cover) and the gazetteer.
+
+import { NODE_KINDS, THREAD_LIFETIME_HOURS } from '@weltgewebe/events/domain';
 import { latLngToCell, polygonToCells } from 'h3-js';
 import postgres from 'postgres';
-import { H3_RESOLUTIONS, THREAD_LIFETIME_HOURS } from '../schema/index.ts';
+import { H3_RESOLUTIONS } from '../schema/index.ts';
 import {
   DEMO_TITLES,
   DEMO_TOPICS,
@@ -17,7 +19,6 @@ export interface SeedOptions {
   seed?: number;
 }
 
-const KINDS = ['place', 'resource', 'project', 'event'] as const;
 const h3Of = (lat: number, lon: number, res: number) =>
   BigInt(`0x${latLngToCell(lat, lon, res)}`).toString();
 
@@ -98,7 +99,7 @@ export async function seedDemo(url: string, options: SeedOptions = {}): Promise<
         const theta = rand() * 2 * Math.PI;
         const lat = city.lat + r * Math.sin(theta) * 0.6;
         const lon = city.lon + r * Math.cos(theta);
-        const kind = KINDS[n % KINDS.length]!;
+        const kind = NODE_KINDS[n % NODE_KINDS.length]!;
         const titles = DEMO_TITLES[kind]!;
         const title = `${titles[Math.floor(rand() * titles.length)]} ${city.name.split(' ')[0]}`;
         const author = community[(cityIndex * 2 + (n % 2)) % community.length]!;

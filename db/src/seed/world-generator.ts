@@ -3,13 +3,13 @@
 // gazetteer, loaded with COPY; H3 cells from h3-js; rollups filled afterwards. The same
 // size and seed give the same rows (ids, places, titles); only times follow the clock,
 // so that threads are alive whenever it runs.
+import { NODE_KINDS, THREAD_KINDS, THREAD_LIFETIME_HOURS } from '@weltgewebe/events/domain';
 import { latLngToCell } from 'h3-js';
 import postgres from 'postgres';
 import { copyLine, copyRows } from '../copy-rows.ts';
 import { loadGazetteer } from '../gazetteer/load.ts';
-import { THREAD_LIFETIME_HOURS } from '../schema/index.ts';
+import { rebuildRollups } from '../rollups/rebuild.ts';
 import { DEMO_TITLES, DEMO_TOPICS, seededRandom } from './demo-world.ts';
-import { fillRollups } from './rollups.ts';
 
 export const WORLD_SIZES = {
   small: { nodes: 10_000, accounts: 2_000, threads: 5_000 },
@@ -35,8 +35,6 @@ export interface GenerateSummary {
   ms: number;
 }
 
-const KINDS = ['place', 'resource', 'project', 'event'] as const;
-const THREAD_KINDS = ['participation', 'conversation', 'knotting'] as const;
 /** Subjects of generated accounts; also how a second run recognises the first. */
 const SUBJECT_PREFIX = 'seed-';
 
@@ -236,7 +234,7 @@ export async function generateWorld(
             for (let i = 0; i < counts.nodes; i++) {
               const place = pick();
               const at = around(place, rand);
-              const kind = KINDS[Math.floor(rand() * KINDS.length)]!;
+              const kind = NODE_KINDS[Math.floor(rand() * NODE_KINDS.length)]!;
               const titles = DEMO_TITLES[kind]!;
               const title = `${titles[Math.floor(rand() * titles.length)]} ${place.name}`.slice(
                 0,
@@ -308,7 +306,7 @@ export async function generateWorld(
       lap(`${counts.threads} threads`);
     });
 
-    const rollups = await sql.begin((tx) => fillRollups(tx));
+    const { cells: rollups } = await rebuildRollups(sql);
     lap(`${rollups} rollup cells`);
     await sql`ANALYZE accounts, account_locations, nodes, conversations, threads, h3_rollups, h3_rollup_members`;
     const ms = Math.round(performance.now() - started);

@@ -30,8 +30,7 @@ export class NodePoints {
     const known = this.points.get(nodeId);
     if (known) return known;
     const [row] = await this.sql<Point[]>`
-      SELECT ST_Y(location) AS lat, ST_X(location) AS lon FROM nodes
-      WHERE id = ${nodeId} AND removed_at IS NULL AND hidden_at IS NULL`;
+      SELECT ST_Y(location) AS lat, ST_X(location) AS lon FROM live_nodes WHERE id = ${nodeId}`;
     if (!row) return null;
     if (this.points.size >= NODE_POINTS_REMEMBERED)
       this.points.delete(this.points.keys().next().value!);

@@ -1,5 +1,6 @@
 // live.changes: what an open map hears about — node, thread, account and message changes —
 // as explicit public DTOs (never a private location: events carry public points only).
+import type { NodeKind, ThreadKind } from '@weltgewebe/events/domain';
 import { z } from 'zod';
 
 export const liveInput = z
@@ -42,7 +43,7 @@ export type LiveChange =
       type: 'node.created' | 'node.updated';
       node: {
         id: string;
-        kind: 'place' | 'resource' | 'project' | 'event';
+        kind: NodeKind;
         title: string;
         topics: string[];
         lat: number;
@@ -62,7 +63,7 @@ export type LiveChange =
         id: string;
         nodeId: string;
         accountId: string;
-        kind: 'knotting' | 'participation' | 'conversation';
+        kind: ThreadKind;
         expiresAt: string | null;
         from: Point | null;
         to: Point;

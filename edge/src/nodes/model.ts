@@ -1,7 +1,7 @@
 // Read models of nodes at the edge: inputs and the detail DTO; list items and the node itself
 // are the shared DTOs (@weltgewebe/db/dto).
 import type { NodeDTO } from '@weltgewebe/db/dto';
-import { NODE_KINDS } from '@weltgewebe/db/schema';
+import { NODE_KINDS } from '@weltgewebe/events/domain';
 import { z } from 'zod';
 
 export const inBBoxInput = z

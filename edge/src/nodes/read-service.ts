@@ -24,8 +24,8 @@ export async function nodesInBBox(sql: Sql, input: InBBoxInput) {
   const rows = await sql<(NodeListRow & { seq: string })[]>`
     SELECT n.seq::text AS seq, n.id, n.kind, n.title, n.summary, n.address, n.topics,
            ST_Y(n.location) AS lat, ST_X(n.location) AS lon, n.starts_at, n.ends_at, n.version, n.created_at, n.updated_at
-    FROM nodes n
-    WHERE (${envelope}) AND n.removed_at IS NULL AND n.hidden_at IS NULL ${kinds} ${after}
+    FROM live_nodes n
+    WHERE (${envelope}) ${kinds} ${after}
     ORDER BY n.seq
     LIMIT ${input.limit + 1}`;
   const page = rows.slice(0, input.limit);

@@ -1,5 +1,5 @@
 // search.query: one autocomplete call answers with places (gazetteer) and nodes (full text).
-import type { NODE_KINDS } from '@weltgewebe/db/schema';
+import type { NodeKind } from '@weltgewebe/events/domain';
 import { z } from 'zod';
 
 export const searchInput = z.object({
@@ -31,7 +31,7 @@ export interface PlaceHit {
 
 export interface NodeHit {
   id: string;
-  kind: (typeof NODE_KINDS)[number];
+  kind: NodeKind;
   title: string;
   summary: string;
   topics: string[];

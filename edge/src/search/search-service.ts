@@ -127,7 +127,6 @@ async function rankNodes(
       : sql`word_similarity(${plain}, immutable_unaccent(n.title))`;
   // Degrees of the planar distance × 111 km: rough, but only a ranking weight.
   const proximity = near ? sql`/ (1 + (n.location <-> ${near}) * 111 / 50)` : sql``;
-  const live = sql`n.removed_at IS NULL AND n.hidden_at IS NULL AND ${match}`;
   // Around `near`: the matches in a box (nearest first); never a nearest-neighbour scan
   // filtered by the match, which for a rare word walks half the table.
   const box =
@@ -137,12 +136,12 @@ async function rankNodes(
   const candidates = near
     ? sql`
       pool AS MATERIALIZED (
-        SELECT n.seq, n.location FROM nodes n WHERE ${live} ${box} LIMIT ${NEARBY_POOL}),
+        SELECT n.seq, n.location FROM live_nodes n WHERE ${match} ${box} LIMIT ${NEARBY_POOL}),
       candidates AS (
         SELECT seq FROM pool ORDER BY location <-> ${near} LIMIT ${NODE_CANDIDATES})`
     : sql`
       candidates AS MATERIALIZED (
-        SELECT n.seq FROM nodes n WHERE ${live} LIMIT ${NODE_CANDIDATES})`;
+        SELECT n.seq FROM live_nodes n WHERE ${match} LIMIT ${NODE_CANDIDATES})`;
   return await sql<NodeRow[]>`
     WITH ${candidates}
     SELECT n.id, n.kind, n.title, n.summary, n.topics,

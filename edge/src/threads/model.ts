@@ -1,4 +1,5 @@
 // Read model of threads at the edge: the living threads of a node, with strength 0..1.
+import type { ThreadKind } from '@weltgewebe/events/domain';
 import { z } from 'zod';
 
 export const threadsForNodeInput = z.object({
@@ -17,7 +18,7 @@ export interface ThreadListItem {
   nodeId: string;
   accountId: string;
   accountName: string;
-  kind: 'knotting' | 'participation' | 'conversation';
+  kind: ThreadKind;
   spunAt: string;
   expiresAt: string;
   /** Remaining lifetime / 168 h at the moment of reading. */

@@ -1,6 +1,6 @@
 // Living threads of a node straight from PostgreSQL; strength computed at read time.
 import type { Sql } from '@weltgewebe/db/client';
-import { THREAD_LIFETIME_HOURS } from '@weltgewebe/db/schema';
+import { THREAD_LIFETIME_HOURS } from '@weltgewebe/events/domain';
 import { ApiError } from '@weltgewebe/kit';
 import type { ThreadListItem, ThreadsForNodeInput } from './model.ts';
 
@@ -20,8 +20,7 @@ interface Row {
 
 /** NODE_NOT_FOUND unless the node is live (removed and hidden nodes show nothing). */
 export async function assertLiveNode(sql: Sql, nodeId: string): Promise<void> {
-  const [node] = await sql`SELECT 1 FROM nodes
-    WHERE id = ${nodeId} AND removed_at IS NULL AND hidden_at IS NULL`;
+  const [node] = await sql`SELECT 1 FROM live_nodes WHERE id = ${nodeId}`;
   if (!node)
     throw new ApiError('NODE_NOT_FOUND', 'NOT_FOUND', 'Diesen Knoten gibt es nicht (mehr).');
 }

@@ -1,10 +1,8 @@
 // Query filters on tiles (`?kinds=place,event&topics=food`): parsed strictly, normalised into
 // a stable cache-key part. Unknown query parameters (cache busters such as `v`) are ignored.
-import { TOPICS } from '@weltgewebe/db/schema';
+import { NODE_KINDS, type NodeKind, TOPICS, type Topic } from '@weltgewebe/events/domain';
 
-export const NODE_KINDS = ['place', 'resource', 'project', 'event'] as const;
-export type NodeKind = (typeof NODE_KINDS)[number];
-export type Topic = (typeof TOPICS)[number];
+export { NODE_KINDS, type NodeKind, type Topic };
 
 export interface TileFilters {
   /** Only nodes of these kinds (null: all). */

@@ -3,6 +3,7 @@
 import { expect } from 'bun:test';
 import { gunzipSync } from 'node:zlib';
 import type { Sql } from '@weltgewebe/db/client';
+import type { NodeKind } from '@weltgewebe/events/domain';
 import { latLngToCell } from 'h3-js';
 import { type DecodedFeature, decodeTile } from '../testing/decode-mvt.ts';
 import { type TileCoord, tileFraction } from './tile-math.ts';
@@ -110,7 +111,7 @@ export async function insertAccount(
 }
 
 export interface NodeSpec extends LatLon {
-  kind?: 'place' | 'resource' | 'project' | 'event';
+  kind?: NodeKind;
   title?: string;
   topics?: string[];
 }

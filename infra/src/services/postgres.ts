@@ -1,10 +1,12 @@
 // Starts and stops a project-local PostgreSQL cluster with PostGIS using the system binaries.
 import {
+  appendFileSync,
   chmodSync,
   chownSync,
   existsSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -27,26 +29,34 @@ export interface PostgresOptions {
   ephemeral?: boolean;
   database?: string;
   log?: (line: string) => void;
+  /**
+   * Continuous WAL archiving (backups): the archive command and the longest a written
+   * segment may wait before it is archived. Applied on every start; absent means off.
+   */
+  archive?: { command: string; timeoutSeconds: number };
 }
+
+/** Settings file in the data directory for archiving, rewritten on every start. */
+const ARCHIVE_CONF = 'archive.conf';
 
 // The cluster superuser is the schema owner that migrations run as.
 const SUPERUSER = 'weltgewebe_owner';
 const OS_USER = 'postgres';
 
 /** As root, PostgreSQL refuses to run; use the `postgres` system user the package created. */
-function asPgUser(argv: string[]): string[] {
+export function asPgUser(argv: string[]): string[] {
   if (process.getuid?.() !== 0) return argv;
   return ['runuser', '-u', OS_USER, '--', ...argv];
 }
 
-function chownTree(path: string, uid: number, gid: number) {
+export function chownTree(path: string, uid: number, gid: number) {
   chownSync(path, uid, gid);
   if (statSync(path).isDirectory()) {
     for (const entry of readdirSync(path)) chownTree(join(path, entry), uid, gid);
   }
 }
 
-function pgUserIds(): { uid: number; gid: number } | null {
+export function pgUserIds(): { uid: number; gid: number } | null {
   if (process.getuid?.() !== 0) return null;
   const out = Bun.spawnSync(['id', '-u', OS_USER]).stdout.toString().trim();
   const gid = Bun.spawnSync(['id', '-g', OS_USER]).stdout.toString().trim();
@@ -108,6 +118,7 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresH
     writeFileSync(join(dataDir, 'postgresql.auto.conf'), `${settings.join('\n')}\n`);
     if (ids) chownTree(dataDir, ids.uid, ids.gid);
   }
+  writeArchiveSettings(dataDir, options.archive, ids);
   const logFile = join(dataDir, 'server.log');
   run(
     [`${bin}/pg_ctl`, '-D', dataDir, '-l', logFile, '-o', `-p ${port}`, '-w', '-t', '60', 'start'],
@@ -131,6 +142,35 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresH
       stopPostgresSync(dataDir);
     },
   };
+}
+
+/**
+ * archive_mode needs a restart, so it is set before each start, also for a cluster made before
+ * archiving existed: postgresql.conf includes archive.conf, which says on or off.
+ * track_commit_timestamp lets a restore drill name the exact commit time of its marker.
+ */
+function writeArchiveSettings(
+  dataDir: string,
+  archive: PostgresOptions['archive'],
+  ids: { uid: number; gid: number } | null,
+) {
+  const conf = join(dataDir, 'postgresql.conf');
+  const include = `include_if_exists = '${ARCHIVE_CONF}'`;
+  if (!readFileSync(conf, 'utf8').includes(include)) appendFileSync(conf, `\n${include}\n`);
+  const lines = archive
+    ? [
+        'archive_mode = on',
+        `archive_command = '${archive.command.replaceAll("'", "''")}'`,
+        `archive_timeout = ${archive.timeoutSeconds}`,
+        'track_commit_timestamp = on',
+      ]
+    : ['archive_mode = off'];
+  const file = join(dataDir, ARCHIVE_CONF);
+  writeFileSync(
+    file,
+    `# written by infra/src/services/postgres.ts on every start\n${lines.join('\n')}\n`,
+  );
+  if (ids) chownSync(file, ids.uid, ids.gid);
 }
 
 /** Synchronous so it can run from an exit handler. */

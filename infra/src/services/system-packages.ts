@@ -19,6 +19,8 @@ export const requirements: SystemRequirement[] = [
   },
   { pkg: 'nats-server', paths: ['/usr/sbin/nats-server', '/usr/bin/nats-server'] },
   { pkg: 'caddy', paths: ['/usr/bin/caddy'] },
+  // WAL archiving and base backups of the local cluster (infra/src/backup).
+  { pkg: 'pgbackrest', paths: ['/usr/bin/pgbackrest'] },
   { pkg: 'chromium', paths: ['/usr/bin/chromium'], testOnly: true },
   { pkg: 'prometheus', paths: ['/usr/bin/promtool'], testOnly: true },
 ];

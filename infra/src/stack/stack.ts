@@ -7,6 +7,7 @@ import { loadBasemap } from '@weltgewebe/db/basemap';
 import { loadGazetteer } from '@weltgewebe/db/gazetteer';
 import { migrate } from '@weltgewebe/db/migrate';
 import { seedDemo } from '@weltgewebe/db/seed';
+import { archiveSettings, ensureStanza, localBackrest } from '../backup/pgbackrest.ts';
 import { waitForHttp } from '../services/free-port.ts';
 import { startNats } from '../services/nats.ts';
 import { startPostgres } from '../services/postgres.ts';
@@ -49,6 +50,11 @@ export interface StackOptions {
   /** Where service output goes: our stdout with prefixes, or one log file per service. */
   output: 'prefix' | { logDir: string };
   log: (line: string) => void;
+  /**
+   * Archive WAL and keep nightly base backups with pgBackRest in `dir` (`up`); the backup
+   * service answers /metrics on `port`.
+   */
+  backup?: { dir: string; port: number };
 }
 
 export interface RunningStack {
@@ -105,12 +111,17 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     started.length = 0;
   };
   try {
+    const backrest = opts.backup
+      ? localBackrest(opts.backup.dir, { dataDir: join(opts.dataDir, 'pg'), port: ports.postgres })
+      : null;
     const pg = await startPostgres({
       dataDir: join(opts.dataDir, 'pg'),
       port: ports.postgres,
       ephemeral: opts.ephemeral,
+      ...(backrest ? { archive: archiveSettings(backrest) } : {}),
     });
     started.push(pg);
+    if (backrest) await ensureStanza(backrest, log);
     const ownerUrl = pg.url();
     const applied = await migrate(ownerUrl, { log });
     if (applied.length === 0) log('database schema up to date');
@@ -232,6 +243,22 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       },
       `http://127.0.0.1:${ports.web}/health/live`,
     );
+    if (backrest && opts.backup) {
+      // Nightly backups (the first one at once) and backup metrics; no drill here.
+      await start(
+        'backup',
+        [bun, 'infra/src/backup/backup-service.ts'],
+        {
+          BACKUP_PORT: String(opts.backup.port),
+          PGBACKREST_CONFIG: backrest.configPath,
+          DATABASE_URL: ownerUrl,
+          PGDATA: pg.dataDir,
+          BACKUP_STATE_DIR: backrest.dir,
+          DISK_PATHS: `${opts.dataDir},${backrest.dir}`,
+        },
+        `http://127.0.0.1:${opts.backup.port}/health/live`,
+      );
+    }
     const caddyHome = join(opts.dataDir, 'caddy');
     await start(
       'caddy',

@@ -19,8 +19,6 @@ export const MAX_POINTS_PER_TILE = 1500;
 /** Grid clusters: cells per tile side. */
 const GRID = 64;
 
-const LIVE = 'n.removed_at IS NULL AND n.hidden_at IS NULL';
-
 async function clusters(sql: Sql, tile: TileCoord, filters: TileFilters) {
   const level = rollupLevel(tile.z)!;
   return mvtOf(sql<{ mvt: Uint8Array | null }[]>`
@@ -41,8 +39,8 @@ async function gridClusters(sql: Sql, tile: TileCoord, filters: TileFilters) {
     WITH b AS (${tileBounds(sql, tile)}),
     p AS (
       SELECT n.seq, n.kind, ST_Transform(n.location, 3857) AS pt
-        FROM nodes n, b
-       WHERE n.location && b.env4326 AND ${sql.unsafe(LIVE)} ${nodeFilterSql(sql, filters)}
+        FROM live_nodes n, b
+       WHERE n.location && b.env4326 ${nodeFilterSql(sql, filters)}
     ),
     g AS (
       SELECT min(seq) AS seq, count(*)::int AS count,
@@ -70,8 +68,8 @@ async function points(sql: Sql, tile: TileCoord, filters: TileFilters) {
       SELECT n.seq AS fid,
              ST_AsMVTGeom(ST_Transform(n.location, 3857), b.env, 4096, 64, true) AS geom,
              n.id::text AS id, n.kind, n.title, array_to_string(n.topics, ',') AS topics
-        FROM nodes n, b
-       WHERE n.location && b.env4326 AND ${sql.unsafe(LIVE)} ${nodeFilterSql(sql, filters)}
+        FROM live_nodes n, b
+       WHERE n.location && b.env4326 ${nodeFilterSql(sql, filters)}
     ) f WHERE geom IS NOT NULL`);
 }
 
@@ -102,8 +100,8 @@ export const nodesSource: TileSource = {
     const [dense] = await sql<{ n: number }[]>`
       WITH b AS (${tileBounds(sql, tile)})
       SELECT count(*)::int AS n FROM (
-        SELECT 1 FROM nodes n, b
-         WHERE n.location && b.env4326 AND ${sql.unsafe(LIVE)} ${nodeFilterSql(sql, filters)}
+        SELECT 1 FROM live_nodes n, b
+         WHERE n.location && b.env4326 ${nodeFilterSql(sql, filters)}
          LIMIT ${MAX_POINTS_PER_TILE + 1}
       ) s`;
     if (dense!.n > MAX_POINTS_PER_TILE) return { mvt: await gridClusters(sql, tile, filters) };

@@ -74,9 +74,8 @@ export function rollupCellsSql(
                        : `0 AS ${k}`,
                    ).join(', '),
                  )}
-            FROM nodes n
+            FROM live_nodes n
            WHERE n.${sql(`h3_r${level.resolution}`)} IN (SELECT cell FROM cells)
-             AND n.removed_at IS NULL AND n.hidden_at IS NULL
              AND n.topics && ${filters.topics}::text[] AND n.kind = ANY(${[...kinds]}::text[])
            GROUP BY 1
         )

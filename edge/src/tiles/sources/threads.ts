@@ -2,7 +2,7 @@
 // = remaining lifetime / 168 h computed at read time. Accounts not on the map have no line.
 // A rendered tile is stale by itself when its first thread runs out or its strengths have
 // faded noticeably (render() reports when), even before an event says so.
-import { THREAD_LIFETIME_HOURS } from '@weltgewebe/db/schema';
+import { THREAD_LIFETIME_HOURS } from '@weltgewebe/events/domain';
 import { type TileSource, tileBounds } from './tile-source.ts';
 
 /**
@@ -41,10 +41,9 @@ export const threadsSource: TileSource = {
                ST_MakeLine(a.public_point, n.location) AS line
           FROM threads t
           JOIN accounts a ON a.id = t.account_id
-          JOIN nodes n ON n.id = t.node_id
+          JOIN live_nodes n ON n.id = t.node_id
          WHERE t.expired_at IS NULL AND t.expires_at > now()
            AND a.map_state <> 'not_on_map' AND a.public_point IS NOT NULL
-           AND n.removed_at IS NULL AND n.hidden_at IS NULL
       ),
       f AS (
         SELECT live.seq AS fid,

@@ -1,9 +1,19 @@
-// The kinds and topics of Knoten, their limits (core/README.md) and map colours; names come from
-// the i18n dictionaries (kind.* and topic.*).
+// The kinds and topics of Knoten and their limits (declared once in @weltgewebe/events/domain; the rules in core/README.md)
+// with their map colours; names come from the i18n dictionaries (kind.* and topic.*).
+import {
+  MESSAGE_MAX_CHARS,
+  NODE_KINDS,
+  NODE_LIMITS,
+  type NodeKind,
+  TOPICS,
+  type Topic,
+} from '@weltgewebe/events/domain';
 import { t } from '$lib/i18n/i18n.svelte';
 
-export const nodeKinds = ['place', 'resource', 'project', 'event'] as const;
-export type NodeKind = (typeof nodeKinds)[number];
+export type { NodeKind };
+export type NodeTopic = Topic;
+export const nodeKinds = NODE_KINDS;
+export const nodeTopics = TOPICS;
 
 export const nodeKindColors: Record<NodeKind, string> = {
   place: '#2563eb',
@@ -11,22 +21,6 @@ export const nodeKindColors: Record<NodeKind, string> = {
   project: '#d97706',
   event: '#db2777',
 };
-
-export const nodeTopics = [
-  'housing',
-  'food',
-  'mobility',
-  'energy',
-  'education',
-  'health',
-  'nature',
-  'art',
-  'craft',
-  'digital',
-  'neighbourhood',
-  'participation',
-] as const;
-export type NodeTopic = (typeof nodeTopics)[number];
 
 /** The ring around a node on the map shows its first topic. */
 export const nodeTopicColors: Record<NodeTopic, string> = {
@@ -50,11 +44,4 @@ export const kindLabel = (kind: string): string =>
 export const topicLabel = (topic: string): string =>
   (nodeTopics as readonly string[]).includes(topic) ? t(`topic.${topic as NodeTopic}`) : topic;
 
-export const nodeLimits = {
-  title: 120,
-  summary: 500,
-  body: 20_000,
-  address: 500,
-  topics: 4,
-  message: 4000,
-} as const;
+export const nodeLimits = { ...NODE_LIMITS, message: MESSAGE_MAX_CHARS } as const;
