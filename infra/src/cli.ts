@@ -170,7 +170,7 @@ async function backupNow(args: string[]) {
  * and end, the error count; fails on any error or a growth of 10 % or more.
  */
 async function soak(args: string[]) {
-  ensureSystemPackages({ forTests: true, log });
+  ensureSystemPackages({ forTests: false, log });
   const minutesArg = args.find((a) => a.startsWith('--minutes='))?.slice('--minutes='.length);
   const minutes = Number(minutesArg ?? process.env.SOAK_MINUTES ?? 10);
   if (!(minutes > 0 && minutes <= 240)) throw new Error(`--minutes must be 0 < m <= 240`);
