@@ -145,11 +145,7 @@ export function createEdge(deps: EdgeDeps) {
       'response' in admitted
         ? admitted.response
         : await guard.deadline(app.handle(admitted.request), request, url.pathname, requestId);
-    const route = url.pathname.startsWith('/trpc/')
-      ? '/trpc'
-      : url.pathname.startsWith('/tiles/')
-        ? '/tiles'
-        : url.pathname;
+    const route = routeLabel(url.pathname);
     response.headers.set('x-request-id', requestId);
     const seconds = (performance.now() - started) / 1000;
     deps.metrics.httpDuration.observe(
@@ -172,3 +168,16 @@ export function createEdge(deps: EdgeDeps) {
 }
 
 export type Edge = ReturnType<typeof createEdge>;
+
+/**
+ * The route label of the duration metric: a template the edge serves, or "other". Never the
+ * raw path, whose every variant would be a new time series (an attacker could fill
+ * Prometheus' memory with random paths).
+ */
+export function routeLabel(pathname: string): string {
+  if (pathname === '/trpc' || pathname.startsWith('/trpc/')) return '/trpc';
+  if (pathname.startsWith('/tiles/')) return '/tiles';
+  if (pathname.startsWith('/health/')) return '/health/*';
+  if (pathname === '/version' || pathname === '/metrics') return pathname;
+  return 'other';
+}

@@ -94,7 +94,10 @@ const server = Bun.serve({
   fetch: (request, srv) => edge.handle(request, srv.requestIP(request)?.address ?? null),
   // The edge answers oversized bodies itself (413 JSON); this only stops absurd ones early.
   maxRequestBodySize: env.MAX_BODY_BYTES * 4,
-  idleTimeout: 60,
+  // Longer than Caddy keeps a pooled connection idle (transport keepalive 30s in the
+  // Caddyfile): the proxy always drops an idle connection first, so it never reuses one
+  // that the edge is closing at that moment. SSE streams stay open by their 15 s ping.
+  idleTimeout: 75,
 });
 log.info('edge listening', { host: env.HOST, port: server.port });
 

@@ -12,6 +12,8 @@ import {
   localBackrest,
 } from './backup/pgbackrest.ts';
 import { runRestoreDrill, summaryLine } from './backup/restore-drill.ts';
+import { startLoadStack } from './load/load-stack.ts';
+import { runSoak, soakReport } from './load/soak.ts';
 import { runTests } from './run-tests.ts';
 import { type PostgresHandle, startPostgres } from './services/postgres.ts';
 import { ensureSystemPackages } from './services/system-packages.ts';
@@ -183,6 +185,33 @@ async function backupNow(args: string[]) {
   }
 }
 
+/**
+ * `soak [--minutes=10]`: the whole stack on free ports, browser-like visitors and live feeds
+ * through Caddy for that long after a one-minute warm-up; memory of every process at start
+ * and end, the error count; fails on any error or a growth of 10 % or more.
+ */
+async function soak(args: string[]) {
+  ensureSystemPackages({ forTests: false, log });
+  const minutesArg = args.find((a) => a.startsWith('--minutes='))?.slice('--minutes='.length);
+  const minutes = Number(minutesArg ?? process.env.SOAK_MINUTES ?? 10);
+  if (!(minutes > 0 && minutes <= 240)) throw new Error(`--minutes must be 0 < m <= 240`);
+  const stack = await startLoadStack(log);
+  try {
+    log(`soak through ${stack.base} for ${minutes} min (service logs: ${stack.logDir})`);
+    const result = await runSoak(stack, {
+      durationMs: minutes * 60_000,
+      warmupMs: 60_000,
+      visitors: 4,
+      liveFeeds: 4,
+      log,
+    });
+    console.log(soakReport(result));
+    return result.errors === 0 && result.grewTooMuch.length === 0 ? 0 : 1;
+  } finally {
+    await stack.stop();
+  }
+}
+
 const command = process.argv[2];
 switch (command) {
   case 'up':
@@ -199,6 +228,9 @@ switch (command) {
     ensureSystemPackages({ forTests: true, log });
     process.exit(await runTests(process.argv.slice(3), log));
     break;
+  case 'soak':
+    process.exit(await soak(process.argv.slice(3)));
+    break;
   case 'restore-drill':
     process.exit(await restoreDrill(process.argv.slice(3)));
     break;
@@ -214,6 +246,10 @@ switch (command) {
   test    run every test (unit, integration, browser) against real services; ends "N passed, N failed"
   chaos   start the HA topology on free ports, put load on it and kill -9 one process of each
           kind in turn; ends "chaos: N commands acknowledged, 0 lost, …" (--short: about 45 s)
+  soak [--minutes=10]
+          the whole stack on free ports, visitors and live feeds through Caddy; prints the
+          memory of every process at start and end and the error count (fails on any error
+          or a growth of 10 % or more)
   restore-drill [--backup=if-none|full|diff|incr]
           restore the local database from its backups to just after a marker write into a
           fresh cluster, compare every table, replay the outbox; prints RPO, RTO, tables

@@ -168,3 +168,26 @@ describe('deadline', () => {
     expect(body.error.data).toMatchObject({ code: 'GATEWAY_TIMEOUT', requestId: 'req-12345678' });
   });
 });
+
+describe('metrics under random paths', () => {
+  test('a thousand invented paths add one route label, not a thousand', async () => {
+    const edge = await serve({});
+    const paths = Array.from({ length: 1000 }, (_, i) => `/probe-${i}-${crypto.randomUUID()}`);
+    for (let i = 0; i < paths.length; i += 50) {
+      await Promise.all(
+        paths.slice(i, i + 50).map((p) => fetch(`${edge.url}${p}`).then((r) => r.arrayBuffer())),
+      );
+    }
+    await fetch(`${edge.url}/tiles/catalog`).then((r) => r.arrayBuffer());
+    const text = await (await fetch(`${edge.url}/metrics`)).text();
+    const routes = new Set(
+      [
+        ...text.matchAll(/weltgewebe_http_request_duration_seconds_count\{[^}]*route="([^"]*)"/g),
+      ].map((m) => m[1]),
+    );
+    expect(text).not.toContain('probe-');
+    expect(routes.has('other')).toBe(true);
+    expect(routes.has('/tiles')).toBe(true);
+    expect(routes.size).toBeLessThanOrEqual(6);
+  });
+});

@@ -321,6 +321,10 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
           EDGE_URL: `http://127.0.0.1:${ports.edge}`,
           OIDC_CLIENT_ID: 'weltgewebe-web',
           OIDC_CLIENT_SECRET: 'dev-secret',
+          // The front door's agreement with the web (see the Caddyfile): it keeps idle
+          // connections longer than Caddy reuses them, and Caddy refuses larger bodies first.
+          KEEP_ALIVE_TIMEOUT: '75',
+          BODY_SIZE_LIMIT: '512K',
         },
         `http://127.0.0.1:${ports.web}/health/live`,
       );
