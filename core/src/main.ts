@@ -1,6 +1,13 @@
 // Core process: commands over tRPC on PORT (default 3002).
 import { createPool } from '@weltgewebe/db/client';
-import { createJwtVerifier, createLogger, createServiceMetrics } from '@weltgewebe/kit';
+import {
+  closeWhileDraining,
+  createJwtVerifier,
+  createLogger,
+  createServiceMetrics,
+  type Drain,
+  gracefulShutdown,
+} from '@weltgewebe/kit';
 import { walInsertLsn } from './commit-lsn.ts';
 import { loadCoreEnv } from './env.ts';
 import { createCoreFetch } from './http.ts';
@@ -14,7 +21,9 @@ const verifier = createJwtVerifier({
   roleClaimPath: env.ROLE_CLAIM_PATH,
 });
 const metrics = createServiceMetrics('core');
+let drain: Drain = { draining: false };
 const handler = createCoreFetch({
+  draining: () => drain.draining,
   services: {
     sql,
     log,
@@ -27,14 +36,19 @@ const handler = createCoreFetch({
   checks: { database: () => sql`SELECT 1`, oidc: verifier.ready },
   commitLsn: () => walInsertLsn(sql),
 });
-const server = Bun.serve({ port: env.PORT, hostname: '0.0.0.0', fetch: handler });
+const server = Bun.serve({
+  port: env.PORT,
+  hostname: '0.0.0.0',
+  fetch: async (request) => closeWhileDraining(await handler(request), drain),
+});
 log.info('core listening', { port: server.port });
 
-const stop = async () => {
-  log.info('core stopping');
-  await server.stop();
-  await sql.end({ timeout: 5 });
-  process.exit(0);
-};
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+drain = gracefulShutdown({
+  drainMs: env.DRAIN_MS,
+  log,
+  // Commands under way finish (the edges pass over a core that refuses connections).
+  stop: async () => {
+    await server.stop();
+    await sql.end({ timeout: 5 });
+  },
+});

@@ -1,7 +1,14 @@
 // Edge process: reads, tiles and forwarded commands on PORT (default 3001).
 import { createPool } from '@weltgewebe/db/client';
 import { connectNats, type NatsConnection } from '@weltgewebe/events/jetstream';
-import { createJwtVerifier, createLogger, createServiceMetrics } from '@weltgewebe/kit';
+import {
+  closeWhileDraining,
+  createJwtVerifier,
+  createLogger,
+  createServiceMetrics,
+  type Drain,
+  gracefulShutdown,
+} from '@weltgewebe/kit';
 import { createEdge } from './app.ts';
 import { createCoreClient } from './core-client.ts';
 import { loadEdgeEnv } from './env.ts';
@@ -25,7 +32,9 @@ const verifier = createJwtVerifier({
   roleClaimPath: env.ROLE_CLAIM_PATH,
 });
 let nc: NatsConnection | null = null;
+let drain: Drain = { draining: false };
 const edge = createEdge({
+  draining: () => drain.draining,
   sql,
   replica,
   replicaWaitMs: env.REPLICA_WAIT_MS,
@@ -68,23 +77,32 @@ let liveFeed: { stop(): Promise<void> } | null = null;
 const server = Bun.serve({
   port: env.PORT,
   hostname: '0.0.0.0',
-  fetch: (request, srv) => edge.handle(request, srv.requestIP(request)?.address ?? null),
+  fetch: async (request, srv) =>
+    closeWhileDraining(await edge.handle(request, srv.requestIP(request)?.address ?? null), drain),
   // The edge answers oversized bodies itself (413 JSON); this only stops absurd ones early.
   maxRequestBodySize: env.MAX_BODY_BYTES * 4,
   idleTimeout: 60,
 });
 log.info('edge listening', { port: server.port });
 
-const stop = async () => {
-  log.info('edge stopping');
-  await server.stop();
-  await consumer?.stop();
-  await liveFeed?.stop();
-  await nc?.drain().catch(() => {});
-  edge.reads.stop();
-  await sql.end({ timeout: 5 });
-  await replica?.end({ timeout: 5 });
-  process.exit(0);
-};
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+drain = gracefulShutdown({
+  drainMs: env.DRAIN_MS,
+  log,
+  stop: async () => {
+    // Requests under way finish; live streams (the only long ones) are cut after that, and
+    // their readers resume at another edge from the last change they heard.
+    const closing = server.stop();
+    for (let waited = 0; waited < 10_000; waited += 50) {
+      if (server.pendingRequests <= edge.live.size) break;
+      await Bun.sleep(50);
+    }
+    await Promise.race([closing, Bun.sleep(100)]);
+    await server.stop(true);
+    await consumer?.stop();
+    await liveFeed?.stop();
+    await nc?.drain().catch(() => {});
+    edge.reads.stop();
+    await sql.end({ timeout: 5 });
+    await replica?.end({ timeout: 5 });
+  },
+});

@@ -195,6 +195,12 @@ switch (command) {
       await (await import('./chaos/chaos-cli.ts')).runChaosCommand(process.argv.slice(3), log),
     );
     break;
+  case 'roll':
+    ensureSystemPackages({ forTests: false, log });
+    process.exit(
+      await (await import('./roll/roll-cli.ts')).runRollCommand(process.argv.slice(3), log),
+    );
+    break;
   case 'test':
     ensureSystemPackages({ forTests: true, log });
     process.exit(await runTests(process.argv.slice(3), log));
@@ -214,6 +220,9 @@ switch (command) {
   test    run every test (unit, integration, browser) against real services; ends "N passed, N failed"
   chaos   start the HA topology on free ports, put load on it and kill -9 one process of each
           kind in turn; ends "chaos: N commands acknowledged, 0 lost, …" (--short: about 45 s)
+  roll    start the HA topology on free ports, put load on it, roll every instance to a new
+          release one at a time, then roll to a broken one that must come back by itself;
+          ends with a "roll: …" and a "rollback: …" line (--short: shorter waits)
   restore-drill [--backup=if-none|full|diff|incr]
           restore the local database from its backups to just after a marker write into a
           fresh cluster, compare every table, replay the outbox; prints RPO, RTO, tables

@@ -76,7 +76,7 @@ describe('Caddyfile', () => {
         SITE_ADDRESS: 'weltgewebe.example.org',
         AUTH_SITE_ADDRESS: 'auth.weltgewebe.example.org',
         EDGE_UPSTREAMS: 'edge:3001 edge2:3001',
-        WEB_UPSTREAM: 'web:3000',
+        WEB_UPSTREAMS: 'web:3000',
         KEYCLOAK_UPSTREAM: 'keycloak:8080',
         OIDC_ISSUER_ORIGIN: 'https://auth.weltgewebe.example.org',
         HSTS: 'max-age=31536000; includeSubDomains',
@@ -269,6 +269,7 @@ describe('docker-compose.yml', () => {
         'edge',
         'edge2',
         'web',
+        'web2',
         'caddy',
         'prometheus',
         'loki',
@@ -301,9 +302,10 @@ describe('docker-compose.yml', () => {
       edge: scriptCommand('edge', 'start'),
       edge2: scriptCommand('edge', 'start'),
       web: scriptCommand('web', 'start'),
+      web2: scriptCommand('web', 'start'),
     };
     expect(expected.core).toEqual(['bun', 'core/src/main.ts']);
-    expect(expected.web).toEqual(['bun', 'web/build/index.js']);
+    expect(expected.web).toEqual(['bun', 'web/serve.js']);
     for (const [name, command] of Object.entries(expected)) {
       expect({ name, command: services[name]?.command }).toEqual({ name, command });
     }
@@ -631,7 +633,7 @@ describe('tokens from the Keycloak realm fit the services', () => {
   test('web, edge and core check the realm as issuer, its audience and its role claim path', () => {
     const audience = mapper('oidc-audience-mapper')!.config['included.custom.audience'];
     const claimPath = mapper('oidc-usermodel-realm-role-mapper')!.config['claim.name'];
-    for (const name of ['web', 'edge', 'edge2', 'core', 'core2']) {
+    for (const name of ['web', 'web2', 'edge', 'edge2', 'core', 'core2']) {
       const env = services[name]!.environment!;
       expect({
         name,
@@ -806,7 +808,7 @@ describe.skipIf(!caddyBin)('Caddy in front of edge and web', () => {
     servers.push(a, b, web);
     base = await startCaddy({
       EDGE_UPSTREAMS: `127.0.0.1:${a.port} 127.0.0.1:${b.port}`,
-      WEB_UPSTREAM: `127.0.0.1:${web.port}`,
+      WEB_UPSTREAMS: `127.0.0.1:${web.port}`,
     });
   });
 
@@ -993,7 +995,7 @@ describe.skipIf(!caddyBin)('Caddy in front of edge and web', () => {
   test('a second Caddy runs beside the first; HSTS appears only when set', async () => {
     const other = await startCaddy({
       EDGE_UPSTREAMS: `127.0.0.1:${servers[0]!.port}`,
-      WEB_UPSTREAM: `127.0.0.1:${servers[2]!.port}`,
+      WEB_UPSTREAMS: `127.0.0.1:${servers[2]!.port}`,
       HSTS: 'max-age=31536000; includeSubDomains',
       OIDC_ISSUER_ORIGIN: 'https://auth.example.org',
     });

@@ -5,3 +5,4 @@ export * from './logger.ts';
 export * from './metrics.ts';
 export * from './roles.ts';
 export * from './service-endpoints.ts';
+export * from './shutdown.ts';
