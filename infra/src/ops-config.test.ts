@@ -341,9 +341,15 @@ describe('docker-compose.yml', () => {
         .map(([name, s]) => [s.image!, name]),
     );
     expect([...built.keys()].sort()).toEqual(
-      ['core', 'edge', 'web', 'postgres', 'backup']
-        .map((n) => `weltgewebe-${n}:${placeholder('IMAGE_TAG:-latest')}`)
-        .sort(),
+      [
+        ...['core', 'edge', 'web'].map(
+          (n) => `weltgewebe-${n}:${placeholder('IMAGE_TAG:-latest')}`,
+        ),
+        // The database's images are not rolled with the app (infra/deploy/roll.sh).
+        ...['postgres', 'backup'].map(
+          (n) => `weltgewebe-${n}:${placeholder('PG_IMAGE_TAG:-latest')}`,
+        ),
+      ].sort(),
     );
     for (const [name, service] of Object.entries(services)) {
       if (!service.image?.startsWith('weltgewebe-')) continue;
@@ -438,6 +444,47 @@ describe('docker-compose.yml', () => {
     expect(env.EDGE_UPSTREAMS!.split(' ').sort()).toEqual(['edge2:3001', 'edge:3001']);
     expect(env.SITE_ADDRESS).toBe(placeholder('DOMAIN'));
     expect(services.caddy!.volumes).toContain('./Caddyfile:/etc/caddy/Caddyfile:ro');
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+describe('rolling deploys', () => {
+  const compose = parse(readText('docker-compose.yml'), { merge: true }) as {
+    services: Record<
+      string,
+      { image?: string; stop_grace_period?: string; environment?: Record<string, string> }
+    >;
+  };
+  const script = readText('infra/deploy/roll.sh');
+
+  test('the deploy rolls the same services in the same order as npm run roll', async () => {
+    const { ROLL_ORDER } = await import('./roll/roll.ts');
+    const order = /^ORDER=\(([^)]*)\)/m.exec(script)?.[1]?.split(/\s+/).filter(Boolean);
+    expect(order).toEqual([...ROLL_ORDER]);
+    for (const name of ROLL_ORDER) {
+      const service = compose.services[name];
+      // Each one reports its release and drains longer than Caddy needs to pass it over.
+      expect({ name, release: service?.environment?.RELEASE }).toEqual({
+        name,
+        release: placeholder('IMAGE_TAG:-latest'),
+      });
+      if (!name.startsWith('relay') && !name.startsWith('workers')) {
+        expect({ name, drain: Number(service?.environment?.DRAIN_MS) }).toEqual({
+          name,
+          drain: 3000,
+        });
+        expect({ name, grace: service?.stop_grace_period }).toEqual({ name, grace: '30s' });
+      }
+    }
+  });
+
+  test('the workflow deploys the commit through roll.sh, which is valid bash', () => {
+    const workflow = readText('.github/workflows/deploy.yml');
+    expect(workflow).toContain('bash infra/deploy/roll.sh');
+    expect(workflow).not.toContain('docker compose up -d --remove-orphans');
+    const syntax = run(['bash', '-n', join(ROOT, 'infra/deploy/roll.sh')]);
+    expect(syntax.output).toBe('');
+    expect(syntax.exitCode).toBe(0);
   });
 });
 

@@ -118,7 +118,7 @@ export async function runRoll(opts: RollRunOptions): Promise<RollRunResult> {
     const first: Release = { name: coreVersion };
     const second: Release = { name: 'roll-2' };
     const broken: Release = { name: 'roll-3-broken', env: brokenFor(stack, 'edge2') };
-    const rollOpts = { readyTimeoutMs: opts.short ? 12_000 : 30_000, log };
+    const rollOpts = { readyTimeoutMs: opts.short ? 45_000 : 90_000, log };
 
     const underLoad = async (fn: () => Promise<RollResult>) => {
       const stats = newClientStats();
