@@ -1,4 +1,4 @@
-// SvelteKit configuration: adapter-node output in build/, served by `bun build/index.js`.
+// SvelteKit configuration: adapter-node output in build/, served by `bun serve.js` (a server that can drain).
 import adapter from '@sveltejs/adapter-node';
 import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
 

@@ -10,6 +10,8 @@ const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   RELAY_PORT: z.coerce.number().int().min(0).max(65535).default(3004),
   WORKERS_PORT: z.coerce.number().int().min(0).max(65535).default(3005),
+  /** How long the service keeps serving after SIGTERM while it reports "draining" (rolling deploys). */
+  DRAIN_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   CORE_DATABASE_URL: z
     .string()
     .url()

@@ -4,6 +4,7 @@ import {
   type AuthIdentity,
   bearerToken,
   type JwtVerifier,
+  releaseVersion,
   requestIdFrom,
   type ServiceMetrics,
   SessionRevoked,
@@ -24,14 +25,17 @@ export interface CoreHttpDeps {
   checks: Record<string, () => Promise<unknown>>;
   /** The WAL position after a command (commit-lsn.ts); without it no x-commit-lsn is sent. */
   commitLsn?: () => Promise<string>;
+  /** True while the core drains before it stops (not ready then). */
+  draining?: () => boolean;
 }
 
 export function createCoreFetch(deps: CoreHttpDeps) {
   const endpoints = serviceEndpoints({
     service: 'core',
-    version: CORE_VERSION,
+    version: releaseVersion(CORE_VERSION),
     registry: deps.metrics.registry,
     checks: deps.checks,
+    ...(deps.draining ? { draining: deps.draining } : {}),
   });
 
   const identify = async (request: Request): Promise<AuthIdentity | null> => {

@@ -1,9 +1,12 @@
 // Core process: commands over tRPC on PORT (default 3002).
 import { createPool } from '@weltgewebe/db/client';
 import {
+  closeWhileDraining,
   createJwtVerifier,
   createLogger,
   createServiceMetrics,
+  type Drain,
+  gracefulShutdown,
   SessionRevocations,
 } from '@weltgewebe/kit';
 import { rederiveMarkedPoints } from './accounts/rederive.ts';
@@ -35,7 +38,9 @@ const services = {
 };
 // Migration 0012's one-off step, before the first command can read an old-rule point.
 await rederiveMarkedPoints(services);
+let drain: Drain = { draining: false };
 const handler = createCoreFetch({
+  draining: () => drain.draining,
   services,
   verifier,
   metrics,
@@ -48,15 +53,20 @@ const handler = createCoreFetch({
   },
   commitLsn: () => walInsertLsn(sql),
 });
-const server = Bun.serve({ port: env.PORT, hostname: env.HOST, fetch: handler });
+const server = Bun.serve({
+  port: env.PORT,
+  hostname: env.HOST,
+  fetch: async (request) => closeWhileDraining(await handler(request), drain),
+});
 log.info('core listening', { host: env.HOST, port: server.port });
 
-const stop = async () => {
-  log.info('core stopping');
-  await server.stop();
-  await revocationSync.stop();
-  await sql.end({ timeout: 5 });
-  process.exit(0);
-};
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+drain = gracefulShutdown({
+  drainMs: env.DRAIN_MS,
+  log,
+  // Commands under way finish (the edges pass over a core that refuses connections).
+  stop: async () => {
+    await server.stop();
+    await revocationSync.stop();
+    await sql.end({ timeout: 5 });
+  },
+});

@@ -6,7 +6,12 @@ import {
   ensureStreamPatiently,
   jetstream,
 } from '@weltgewebe/events/jetstream';
-import { createLogger, createServiceMetrics, serviceEndpoints } from '@weltgewebe/kit';
+import {
+  createLogger,
+  createServiceMetrics,
+  releaseVersion,
+  serviceEndpoints,
+} from '@weltgewebe/kit';
 import { CORE_VERSION, loadCoreEnv } from './env.ts';
 import { OutboxRelay } from './outbox/relay.ts';
 
@@ -43,7 +48,7 @@ void (async () => {
 
 const endpoints = serviceEndpoints({
   service: 'relay',
-  version: CORE_VERSION,
+  version: releaseVersion(CORE_VERSION),
   registry: metrics.registry,
   checks: {
     database: () => sql`SELECT 1`,

@@ -5,6 +5,7 @@ import type { Sql } from '@weltgewebe/db/client';
 import {
   type JwtVerifier,
   type Logger,
+  releaseVersion,
   requestIdFrom,
   type ServiceMetrics,
   type SessionRevocations,
@@ -46,6 +47,8 @@ export interface EdgeDeps {
   checks: Record<string, () => Promise<unknown>>;
   /** Read limit, trusted proxies, body size and deadline; defaults in request-guard.ts. */
   protection?: Partial<ProtectionOptions>;
+  /** True while the edge drains before it stops (not ready then). */
+  draining?: () => boolean;
 }
 
 export function createEdge(deps: EdgeDeps) {
@@ -86,9 +89,10 @@ export function createEdge(deps: EdgeDeps) {
   };
   const endpoints = serviceEndpoints({
     service: 'edge',
-    version: EDGE_VERSION,
+    version: releaseVersion(EDGE_VERSION),
     registry: deps.metrics.registry,
     checks: deps.checks,
+    ...(deps.draining ? { draining: deps.draining } : {}),
   });
 
   const app = new Elysia()

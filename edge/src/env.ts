@@ -35,6 +35,8 @@ const schema = z.object({
   /** Longest a read waits for the replica to reach the caller's last write before it asks the primary. */
   REPLICA_WAIT_MS: z.coerce.number().int().min(0).max(5_000).default(200),
   CORE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  /** How long the service keeps serving after SIGTERM while it reports "draining" (rolling deploys). */
+  DRAIN_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   OIDC_ISSUER: z.string().url().default('http://localhost:3003'),
   OIDC_AUDIENCE: z.string().default('weltgewebe'),
   ROLE_CLAIM_PATH: z.string().default('realm_access.roles'),

@@ -2,9 +2,12 @@
 import { createPool } from '@weltgewebe/db/client';
 import { connectNats, type NatsConnection } from '@weltgewebe/events/jetstream';
 import {
+  closeWhileDraining,
   createJwtVerifier,
   createLogger,
   createServiceMetrics,
+  type Drain,
+  gracefulShutdown,
   SessionRevocations,
 } from '@weltgewebe/kit';
 import { createEdge } from './app.ts';
@@ -38,7 +41,9 @@ const verifier = createJwtVerifier({
   revocations,
 });
 let nc: NatsConnection | null = null;
+let drain: Drain = { draining: false };
 const edge = createEdge({
+  draining: () => drain.draining,
   sql,
   replica,
   replicaWaitMs: env.REPLICA_WAIT_MS,
@@ -91,7 +96,8 @@ let revocationConsumer: { stop(): Promise<void> } | null = null;
 const server = Bun.serve({
   port: env.PORT,
   hostname: env.HOST,
-  fetch: (request, srv) => edge.handle(request, srv.requestIP(request)?.address ?? null),
+  fetch: async (request, srv) =>
+    closeWhileDraining(await edge.handle(request, srv.requestIP(request)?.address ?? null), drain),
   // The edge answers oversized bodies itself (413 JSON); this only stops absurd ones early.
   maxRequestBodySize: env.MAX_BODY_BYTES * 4,
   // Longer than Caddy keeps a pooled connection idle (transport keepalive 30s in the
@@ -101,18 +107,26 @@ const server = Bun.serve({
 });
 log.info('edge listening', { host: env.HOST, port: server.port });
 
-const stop = async () => {
-  log.info('edge stopping');
-  await server.stop();
-  await consumer?.stop();
-  await liveFeed?.stop();
-  await revocationConsumer?.stop();
-  revocationLoader.stop();
-  await nc?.drain().catch(() => {});
-  edge.reads.stop();
-  await sql.end({ timeout: 5 });
-  await replica?.end({ timeout: 5 });
-  process.exit(0);
-};
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+drain = gracefulShutdown({
+  drainMs: env.DRAIN_MS,
+  log,
+  stop: async () => {
+    // Requests under way finish; live streams (the only long ones) are cut after that, and
+    // their readers resume at another edge from the last change they heard.
+    const closing = server.stop();
+    for (let waited = 0; waited < 10_000; waited += 50) {
+      if (server.pendingRequests <= edge.live.size) break;
+      await Bun.sleep(50);
+    }
+    await Promise.race([closing, Bun.sleep(100)]);
+    await server.stop(true);
+    await consumer?.stop();
+    await liveFeed?.stop();
+    await revocationConsumer?.stop();
+    revocationLoader.stop();
+    await nc?.drain().catch(() => {});
+    edge.reads.stop();
+    await sql.end({ timeout: 5 });
+    await replica?.end({ timeout: 5 });
+  },
+});

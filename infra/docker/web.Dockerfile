@@ -33,8 +33,9 @@ ENV NODE_ENV=production \
 COPY --from=deps /app ./
 COPY --from=build /app/web/build ./web/build
 COPY infra/docker/healthcheck.ts ./infra/docker/healthcheck.ts
+COPY web/serve.js ./web/serve.js
 USER bun
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["bun", "infra/docker/healthcheck.ts", "3000"]
-CMD ["bun", "web/build/index.js"]
+CMD ["bun", "web/serve.js"]

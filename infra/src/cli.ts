@@ -224,6 +224,12 @@ switch (command) {
       await (await import('./chaos/chaos-cli.ts')).runChaosCommand(process.argv.slice(3), log),
     );
     break;
+  case 'roll':
+    ensureSystemPackages({ forTests: false, log });
+    process.exit(
+      await (await import('./roll/roll-cli.ts')).runRollCommand(process.argv.slice(3), log),
+    );
+    break;
   case 'test':
     ensureSystemPackages({ forTests: true, log });
     process.exit(await runTests(process.argv.slice(3), log));
@@ -250,6 +256,9 @@ switch (command) {
           the whole stack on free ports, visitors and live feeds through Caddy; prints the
           memory of every process at start and end and the error count (fails on any error
           or a growth of 10 % or more)
+  roll    start the HA topology on free ports, put load on it, roll every instance to a new
+          release one at a time, then roll to a broken one that must come back by itself;
+          ends with a "roll: …" and a "rollback: …" line (--short: shorter waits)
   restore-drill [--backup=if-none|full|diff|incr]
           restore the local database from its backups to just after a marker write into a
           fresh cluster, compare every table, replay the outbox; prints RPO, RTO, tables

@@ -76,7 +76,7 @@ describe('Caddyfile', () => {
         SITE_ADDRESS: 'weltgewebe.example.org',
         AUTH_SITE_ADDRESS: 'auth.weltgewebe.example.org',
         EDGE_UPSTREAMS: 'edge:3001 edge2:3001',
-        WEB_UPSTREAM: 'web:3000',
+        WEB_UPSTREAMS: 'web:3000',
         KEYCLOAK_UPSTREAM: 'keycloak:8080',
         OIDC_ISSUER_ORIGIN: 'https://auth.weltgewebe.example.org',
         HSTS: 'max-age=31536000; includeSubDomains',
@@ -269,6 +269,7 @@ describe('docker-compose.yml', () => {
         'edge',
         'edge2',
         'web',
+        'web2',
         'caddy',
         'prometheus',
         'loki',
@@ -301,9 +302,10 @@ describe('docker-compose.yml', () => {
       edge: scriptCommand('edge', 'start'),
       edge2: scriptCommand('edge', 'start'),
       web: scriptCommand('web', 'start'),
+      web2: scriptCommand('web', 'start'),
     };
     expect(expected.core).toEqual(['bun', 'core/src/main.ts']);
-    expect(expected.web).toEqual(['bun', 'web/build/index.js']);
+    expect(expected.web).toEqual(['bun', 'web/serve.js']);
     for (const [name, command] of Object.entries(expected)) {
       expect({ name, command: services[name]?.command }).toEqual({ name, command });
     }
@@ -339,9 +341,15 @@ describe('docker-compose.yml', () => {
         .map(([name, s]) => [s.image!, name]),
     );
     expect([...built.keys()].sort()).toEqual(
-      ['core', 'edge', 'web', 'postgres', 'backup']
-        .map((n) => `weltgewebe-${n}:${placeholder('IMAGE_TAG:-latest')}`)
-        .sort(),
+      [
+        ...['core', 'edge', 'web'].map(
+          (n) => `weltgewebe-${n}:${placeholder('IMAGE_TAG:-latest')}`,
+        ),
+        // The database's images are not rolled with the app (infra/deploy/roll.sh).
+        ...['postgres', 'backup'].map(
+          (n) => `weltgewebe-${n}:${placeholder('PG_IMAGE_TAG:-latest')}`,
+        ),
+      ].sort(),
     );
     for (const [name, service] of Object.entries(services)) {
       if (!service.image?.startsWith('weltgewebe-')) continue;
@@ -447,6 +455,47 @@ describe('docker-compose.yml', () => {
     expect(env.EDGE_UPSTREAMS!.split(' ').sort()).toEqual(['edge2:3001', 'edge:3001']);
     expect(env.SITE_ADDRESS).toBe(placeholder('DOMAIN'));
     expect(services.caddy!.volumes).toContain('./Caddyfile:/etc/caddy/Caddyfile:ro');
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+describe('rolling deploys', () => {
+  const compose = parse(readText('docker-compose.yml'), { merge: true }) as {
+    services: Record<
+      string,
+      { image?: string; stop_grace_period?: string; environment?: Record<string, string> }
+    >;
+  };
+  const script = readText('infra/deploy/roll.sh');
+
+  test('the deploy rolls the same services in the same order as npm run roll', async () => {
+    const { ROLL_ORDER } = await import('./roll/roll.ts');
+    const order = /^ORDER=\(([^)]*)\)/m.exec(script)?.[1]?.split(/\s+/).filter(Boolean);
+    expect(order).toEqual([...ROLL_ORDER]);
+    for (const name of ROLL_ORDER) {
+      const service = compose.services[name];
+      // Each one reports its release and drains longer than Caddy needs to pass it over.
+      expect({ name, release: service?.environment?.RELEASE }).toEqual({
+        name,
+        release: placeholder('IMAGE_TAG:-latest'),
+      });
+      if (!name.startsWith('relay') && !name.startsWith('workers')) {
+        expect({ name, drain: Number(service?.environment?.DRAIN_MS) }).toEqual({
+          name,
+          drain: 5000,
+        });
+        expect({ name, grace: service?.stop_grace_period }).toEqual({ name, grace: '30s' });
+      }
+    }
+  });
+
+  test('the workflow deploys the commit through roll.sh, which is valid bash', () => {
+    const workflow = readText('.github/workflows/deploy.yml');
+    expect(workflow).toContain('bash infra/deploy/roll.sh');
+    expect(workflow).not.toContain('docker compose up -d --remove-orphans');
+    const syntax = run(['bash', '-n', join(ROOT, 'infra/deploy/roll.sh')]);
+    expect(syntax.output).toBe('');
+    expect(syntax.exitCode).toBe(0);
   });
 });
 
@@ -642,7 +691,7 @@ describe('tokens from the Keycloak realm fit the services', () => {
   test('web, edge and core check the realm as issuer, its audience and its role claim path', () => {
     const audience = mapper('oidc-audience-mapper')!.config['included.custom.audience'];
     const claimPath = mapper('oidc-usermodel-realm-role-mapper')!.config['claim.name'];
-    for (const name of ['web', 'edge', 'edge2', 'core', 'core2']) {
+    for (const name of ['web', 'web2', 'edge', 'edge2', 'core', 'core2']) {
       const env = services[name]!.environment!;
       expect({
         name,
@@ -827,7 +876,7 @@ describe.skipIf(!caddyBin)('Caddy in front of edge and web', () => {
     servers.push(a, b, web);
     base = await startCaddy({
       EDGE_UPSTREAMS: `127.0.0.1:${a.port} 127.0.0.1:${b.port}`,
-      WEB_UPSTREAM: `127.0.0.1:${web.port}`,
+      WEB_UPSTREAMS: `127.0.0.1:${web.port}`,
     });
   });
 
@@ -1082,7 +1131,7 @@ describe.skipIf(!caddyBin)('Caddy in front of edge and web', () => {
   test('a second Caddy runs beside the first; HSTS appears only when set', async () => {
     const other = await startCaddy({
       EDGE_UPSTREAMS: `127.0.0.1:${servers[0]!.port}`,
-      WEB_UPSTREAM: `127.0.0.1:${servers[2]!.port}`,
+      WEB_UPSTREAMS: `127.0.0.1:${servers[2]!.port}`,
       HSTS: 'max-age=31536000; includeSubDomains',
       OIDC_ISSUER_ORIGIN: 'https://auth.example.org',
     });

@@ -168,6 +168,21 @@ async function chaosTests(resultsDir: string, log: (l: string) => void): Promise
   return code === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 };
 }
 
+/**
+ * A rolling release and a forced rollback of the HA topology under load, in a process of its
+ * own: one test that passes only when the roll finished, the broken release rolled back by
+ * itself and no request failed (`npm run roll` is the same run, with longer waits).
+ */
+async function rollTests(resultsDir: string, log: (l: string) => void): Promise<Tally> {
+  const logDir = join(resultsDir, 'roll-logs');
+  log(`rolling release and rollback, logs: ${logDir}`);
+  const code = await run(
+    [process.execPath, 'infra/src/cli.ts', 'roll', '--short', `--logs=${logDir}`],
+    REPO_ROOT,
+  );
+  return code === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 };
+}
+
 export async function runTests(args: string[], log: (l: string) => void): Promise<number> {
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   // Only the browser tests whose title matches (a developer's shortcut; CI runs them all).
@@ -178,6 +193,7 @@ export async function runTests(args: string[], log: (l: string) => void): Promis
     ['static checks', () => staticChecks(log)],
     ['bun tests', () => bunTests(resultsDir, log)],
     ['chaos', () => chaosTests(resultsDir, log)],
+    ['roll', () => rollTests(resultsDir, log)],
     ['browser tests', () => e2eTests(resultsDir, log, grep)],
   ];
   const total: Tally = { passed: 0, failed: 0, skipped: 0 };

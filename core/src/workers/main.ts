@@ -9,7 +9,12 @@ import {
   jetstream,
   jetstreamManager,
 } from '@weltgewebe/events/jetstream';
-import { createLogger, createServiceMetrics, serviceEndpoints } from '@weltgewebe/kit';
+import {
+  createLogger,
+  createServiceMetrics,
+  releaseVersion,
+  serviceEndpoints,
+} from '@weltgewebe/kit';
 import { CORE_VERSION, loadCoreEnv } from '../env.ts';
 import { rebuildRollups } from './hex-rollup.ts';
 import { startWorkers } from './workers.ts';
@@ -62,7 +67,7 @@ const lagTimer = setInterval(async () => {
 
 const endpoints = serviceEndpoints({
   service: 'workers',
-  version: CORE_VERSION,
+  version: releaseVersion(CORE_VERSION),
   registry: metrics.registry,
   checks: {
     database: () => sql`SELECT 1`,

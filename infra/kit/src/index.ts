@@ -7,3 +7,4 @@ export * from './metrics.ts';
 export * from './revocations.ts';
 export * from './roles.ts';
 export * from './service-endpoints.ts';
+export * from './shutdown.ts';

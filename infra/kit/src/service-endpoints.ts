@@ -10,6 +10,8 @@ export interface ServiceEndpointsOptions {
   /** Named dependency checks; each must settle within `timeoutMs`. */
   checks: Record<string, ReadinessCheck>;
   timeoutMs?: number;
+  /** True while the service drains before it stops (shutdown.ts): not ready, whatever the checks say. */
+  draining?: () => boolean;
 }
 
 async function withTimeout(check: ReadinessCheck, ms: number): Promise<'ok' | string> {
@@ -43,6 +45,9 @@ export function serviceEndpoints(options: ServiceEndpointsOptions) {
       case '/health/live':
         return json(200, { status: 'ok', service: options.service });
       case '/health/ready': {
+        if (options.draining?.()) {
+          return json(503, { status: 'draining', service: options.service });
+        }
         const names = Object.keys(options.checks);
         const results = await Promise.all(
           names.map((n) => withTimeout(options.checks[n]!, timeoutMs)),
@@ -59,6 +64,7 @@ export function serviceEndpoints(options: ServiceEndpointsOptions) {
         return json(200, {
           service: options.service,
           version: options.version,
+          draining: options.draining?.() ?? false,
           startedAt,
           runtime: `bun ${Bun.version}`,
         });

@@ -37,6 +37,8 @@ export class ChaosClient {
     private readonly base: string,
     private readonly token: string | null,
     readonly stats: ClientStats,
+    /** false: one attempt per call, so every answer that is not a success counts (the roll). */
+    private readonly retry = true,
   ) {}
 
   private keepCookie(res: Response) {
@@ -64,7 +66,8 @@ export class ChaosClient {
     accept: (res: Response) => Promise<T | undefined>,
   ): Promise<T | null> {
     let last = '';
-    for (let attempt = 0; attempt <= BACKOFF_MS.length; attempt++) {
+    const attempts = this.retry ? BACKOFF_MS.length + 1 : 1;
+    for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) {
         this.stats.retries++;
         await Bun.sleep(BACKOFF_MS[attempt - 1]! * (0.75 + Math.random() / 2));
@@ -126,6 +129,19 @@ export class ChaosClient {
         }
         if (res.status !== 200) return undefined;
         return { found: true, data: ((await res.json()) as { result: { data: T } }).result.data };
+      },
+    );
+  }
+
+  /** A page of the web app (HTML); true when it came. */
+  page(path: string): Promise<boolean | null> {
+    return this.exchange(
+      `page ${path}`,
+      () => ({ url: `${this.base}${path}`, init: { headers: this.headers(false) } }),
+      async (res) => {
+        if (res.status !== 200) return undefined;
+        await res.arrayBuffer();
+        return true;
       },
     );
   }

@@ -27,6 +27,10 @@ export interface LoadOptions {
   /** Nodes to start from (created before the run). */
   nodes: string[];
   stats: ClientStats;
+  /** false: no retries, every answer that is not a success is an error (the roll). */
+  retry?: boolean;
+  /** Also load pages of the web app (the roll replaces web instances too). */
+  pages?: boolean;
 }
 
 /** Around Hamburg: one city's worth of tiles and rollup cells. */
@@ -85,6 +89,9 @@ export function startLoad(opts: LoadOptions) {
           idempotencyKey,
         });
         if (message) report.acked.push({ kind: 'message', idempotencyKey, id: message.id });
+      } else if (opts.pages && roll < 0.78) {
+        await client.page(Math.random() < 0.5 ? '/' : `/?knoten=${pickNode()}`);
+        report.reads++;
       } else if (roll < 0.85) {
         await client.query('messages.list', { nodeId: pickNode() });
         report.reads++;
@@ -98,7 +105,7 @@ export function startLoad(opts: LoadOptions) {
 
   const loops: Promise<void>[] = [];
   for (const token of opts.tokens) {
-    const client = new ChaosClient(opts.base, token, opts.stats);
+    const client = new ChaosClient(opts.base, token, opts.stats, opts.retry ?? true);
     for (let i = 0; i < opts.loopsPerPerson; i++) loops.push(loop(client));
   }
   return {

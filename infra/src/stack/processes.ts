@@ -7,8 +7,13 @@ export interface ServiceProcess {
   /** The running process; replaced by `respawn`. */
   proc: ReturnType<typeof Bun.spawn>;
   stop(): Promise<void>;
-  /** Starts the same command again (after it died or was killed); output goes on as before. */
-  respawn(): void;
+  /**
+   * Starts the same command again (after it died, was killed or was stopped); output goes on
+   * as before. `env` replaces variables of the environment it started with (a new release).
+   */
+  respawn(env?: Record<string, string>): void;
+  /** The environment of the running process, beyond ours. */
+  readonly env: Record<string, string>;
 }
 
 export interface SpawnOptions {
@@ -43,6 +48,7 @@ async function pump(stream: ReadableStream<Uint8Array>, write: (line: string) =>
 
 export function spawnService(opts: SpawnOptions): ServiceProcess {
   const output = opts.output;
+  let currentEnv = { ...opts.env };
   const launch = (): ReturnType<typeof Bun.spawn> => {
     if (output.kind === 'file') {
       // Straight into the file: the output never depends on our event loop being free (a
@@ -50,7 +56,7 @@ export function spawnService(opts: SpawnOptions): ServiceProcess {
       const fd = openSync(output.path, 'a');
       const proc = Bun.spawn(opts.argv, {
         cwd: opts.cwd,
-        env: { ...process.env, ...opts.env },
+        env: { ...process.env, ...currentEnv },
         stdout: fd,
         stderr: fd,
       });
@@ -59,7 +65,7 @@ export function spawnService(opts: SpawnOptions): ServiceProcess {
     }
     const proc = Bun.spawn(opts.argv, {
       cwd: opts.cwd,
-      env: { ...process.env, ...opts.env },
+      env: { ...process.env, ...currentEnv },
       stdout: 'pipe',
       stderr: 'pipe',
     });
@@ -74,8 +80,12 @@ export function spawnService(opts: SpawnOptions): ServiceProcess {
     name: opts.name,
     proc: launch(),
     stop: () => stopProcess(service.proc),
-    respawn: () => {
+    respawn: (env) => {
+      if (env) currentEnv = { ...currentEnv, ...env };
       service.proc = launch();
+    },
+    get env() {
+      return currentEnv;
     },
   };
   return service;

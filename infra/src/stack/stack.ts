@@ -91,6 +91,12 @@ export interface RunningStack {
   natsCluster: NatsClusterHandle | null;
   /** Starts a service again (after it was killed) and waits until it is ready. */
   restartService(name: string): Promise<void>;
+  /**
+   * Replaces a running service the way a deploy does: SIGTERM (it drains, then stops), then
+   * the same command with `env` laid over its environment (e.g. another RELEASE). Resolves
+   * once the new process listens; readiness is the caller's to wait for.
+   */
+  replaceService(name: string, env: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -248,6 +254,9 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       },
       `http://127.0.0.1:${ports.oidc}/health/ready`,
     );
+    // HA: edges, cores and webs drain before they stop, so rolling one of them drops nothing
+    // (Caddy's health checks run every 3 s).
+    const drainEnv: Record<string, string> = ha ? { DRAIN_MS: '4000' } : {};
     const coreEnv = {
       ...common,
       CORE_DATABASE_URL: pg.url(undefined, 'weltgewebe_core'),
@@ -260,7 +269,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
         start(
           c.name,
           [bun, 'core/src/main.ts'],
-          { ...coreEnv, PORT: String(c.port) },
+          { ...coreEnv, ...drainEnv, PORT: String(c.port) },
           `http://127.0.0.1:${c.port}/health/live`,
         ),
       ),
@@ -295,6 +304,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
           [bun, 'edge/src/main.ts'],
           {
             ...common,
+            ...drainEnv,
             PORT: String(e.port),
             EDGE_DATABASE_URL: pg.url(undefined, 'weltgewebe_edge'),
             ...(replica
@@ -308,27 +318,31 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
         ),
       ),
     );
-    if (opts.web !== false) {
-      ensureWebBuild(log);
-      await start(
-        'web',
-        [bun, 'web/build/index.js'],
-        {
-          ...common,
-          PORT: String(ports.web),
-          HOST: '127.0.0.1',
-          ORIGIN: site,
-          EDGE_URL: `http://127.0.0.1:${ports.edge}`,
-          OIDC_CLIENT_ID: 'weltgewebe-web',
-          OIDC_CLIENT_SECRET: 'dev-secret',
-          // The front door's agreement with the web (see the Caddyfile): it keeps idle
-          // connections longer than Caddy reuses them, and Caddy refuses larger bodies first.
-          KEEP_ALIVE_TIMEOUT: '75',
-          BODY_SIZE_LIMIT: '512K',
-        },
-        `http://127.0.0.1:${ports.web}/health/live`,
-      );
-    }
+    const webs = opts.web === false ? [] : await instances('web', ports.web);
+    if (webs.length) ensureWebBuild(log);
+    await Promise.all(
+      webs.map((w) =>
+        start(
+          w.name,
+          [bun, 'web/serve.js'],
+          {
+            ...common,
+            ...drainEnv,
+            PORT: String(w.port),
+            HOST: '127.0.0.1',
+            ORIGIN: site,
+            EDGE_URL: `http://127.0.0.1:${ports.edge}`,
+            OIDC_CLIENT_ID: 'weltgewebe-web',
+            OIDC_CLIENT_SECRET: 'dev-secret',
+            // The front door's agreement with the web (see the Caddyfile): it keeps idle
+            // connections longer than Caddy reuses them, and Caddy refuses larger bodies first.
+            KEEP_ALIVE_TIMEOUT: '75',
+            BODY_SIZE_LIMIT: '512K',
+          },
+          `http://127.0.0.1:${w.port}/health/live`,
+        ),
+      ),
+    );
     if (backrest && opts.backup) {
       // Nightly backups (the first one at once) and backup metrics; no drill here.
       await start(
@@ -359,7 +373,9 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       {
         SITE_ADDRESS: `:${ports.caddy}`,
         EDGE_UPSTREAMS: edges.map((e) => `127.0.0.1:${e.port}`).join(' '),
-        WEB_UPSTREAM: `127.0.0.1:${ports.web}`,
+        WEB_UPSTREAMS: (webs.length ? webs : [{ port: ports.web }])
+          .map((w) => `127.0.0.1:${w.port}`)
+          .join(' '),
         OIDC_ISSUER_ORIGIN: issuer,
         XDG_DATA_HOME: join(caddyHome, 'data'),
         XDG_CONFIG_HOME: join(caddyHome, 'config'),
@@ -383,6 +399,12 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
         if (!service || !readyUrl) throw new Error(`no service ${name}`);
         service.respawn();
         await waitReady(service, readyUrl);
+      },
+      async replaceService(name, env) {
+        const service = services.get(name);
+        if (!service) throw new Error(`no service ${name}`);
+        await service.stop();
+        service.respawn(env);
       },
       stop: stopAll,
     };

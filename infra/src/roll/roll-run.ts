@@ -1,0 +1,172 @@
+// `npm run roll`: the HA topology on free ports, people reading and writing through Caddy
+// without any retry (so every answer that is not a success counts as failed), and meanwhile
+// a full roll to a new release, then a roll to a broken release (one edge cannot reach its
+// database) that must roll back by itself. Prints one line per roll; exit 0 only when the
+// full roll succeeded, the broken one came back to the previous release, and no request
+// failed during either. Loopback only, bounded in time.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ChaosClient, type ClientStats, newClientStats } from '../chaos/chaos-client.ts';
+import { startLoad } from '../chaos/load.ts';
+import { DEMO_PASSWORD } from '../oidc/demo-users.ts';
+import { freePort } from '../services/free-port.ts';
+import { REPO_ROOT, type RunningStack, type StackPorts, startStack } from '../stack/stack.ts';
+import { loginWithCodeFlow } from '../testing/oidc-login.ts';
+import { type Release, type RollResult, roll } from './roll.ts';
+
+export interface RollRunOptions {
+  /** Shorter waits for a broken instance (the test suite's run). */
+  short: boolean;
+  logDir: string;
+  log: (line: string) => void;
+}
+
+export interface RollRunResult {
+  lines: string[];
+  ok: boolean;
+}
+
+async function freePorts(): Promise<StackPorts> {
+  const port = () => freePort();
+  return {
+    caddy: await port(),
+    web: await port(),
+    edge: await port(),
+    core: await port(),
+    oidc: await port(),
+    relay: await port(),
+    workers: await port(),
+    postgres: await port(),
+    nats: await port(),
+    natsMonitor: await port(),
+  };
+}
+
+/** A release whose `service` cannot reach its database (a bad setting shipped with it). */
+function brokenFor(stack: RunningStack, service: string): Release['env'] {
+  return (name): Record<string, string> => {
+    if (name !== service) return {};
+    const url = new URL(stack.services.get(name)!.env.EDGE_DATABASE_URL!);
+    url.pathname = '/weltgewebe_missing';
+    return { EDGE_DATABASE_URL: url.toString() };
+  };
+}
+
+function describe(kind: string, from: string, to: string, result: RollResult, stats: ClientStats) {
+  const failed = stats.errors.length;
+  const seconds = result.steps.reduce((s, step) => s + step.seconds, 0).toFixed(0);
+  const smoke = result.smoke?.ok ? 'smoke ok' : 'smoke FAILED';
+  const what = result.ok
+    ? `${result.steps.length} instances replaced one at a time in ${seconds} s, ${smoke}`
+    : `failed at ${result.failedAt} (${result.why}); ${result.rolledBack ? `back on ${result.running}` : 'NOT rolled back'} in ${seconds} s, ${smoke}`;
+  return `${kind}: ${from} → ${to}: ${what}; load: ${stats.requests} requests, ${failed} failed`;
+}
+
+export async function runRoll(opts: RollRunOptions): Promise<RollRunResult> {
+  const log = opts.log;
+  const dataDir = join(REPO_ROOT, '.data', `roll-${process.pid}`);
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(opts.logDir, { recursive: true, force: true });
+  mkdirSync(opts.logDir, { recursive: true });
+  log(`starting the HA topology (logs: ${opts.logDir})`);
+  const stack = await startStack({
+    dataDir,
+    ports: await freePorts(),
+    ephemeral: true,
+    seed: false,
+    places: false,
+    topology: 'ha',
+    coreEnv: { COMMANDS_PER_MINUTE: '100000' },
+    output: { logDir: opts.logDir },
+    log,
+  });
+  const stopOnSignal = () => {
+    void stack.stop().then(() => process.exit(130));
+  };
+  process.on('SIGINT', stopOnSignal);
+  process.on('SIGTERM', stopOnSignal);
+  try {
+    const base = `http://127.0.0.1:${stack.ports.caddy}`;
+    const tokens: string[] = [];
+    for (const username of ['reader', 'weaver', 'admin']) {
+      const t = await loginWithCodeFlow({
+        issuer: stack.issuer,
+        clientId: 'weltgewebe-web',
+        clientSecret: 'dev-secret',
+        redirectUri: `${stack.url}/auth/callback`,
+        username,
+        password: DEMO_PASSWORD,
+      });
+      tokens.push(t.accessToken);
+    }
+    const nodes: string[] = [];
+    const warm = newClientStats();
+    for (const token of tokens) {
+      const node = await new ChaosClient(base, token, warm).mutate<{ id: string }>('nodes.create', {
+        operationId: crypto.randomUUID(),
+        kind: 'place',
+        title: 'roll warm-up',
+        lat: 53.55,
+        lon: 9.99,
+      });
+      if (!node) throw new Error(`warm-up failed: ${JSON.stringify(warm.errors)}`);
+      nodes.push(node.id);
+    }
+    const coreVersion = await fetch(new URL('/version', stack.readyUrls.get('core')!))
+      .then((r) => r.json() as Promise<{ version: string }>)
+      .then((v) => v.version);
+    const first: Release = { name: coreVersion };
+    const second: Release = { name: 'roll-2' };
+    const broken: Release = { name: 'roll-3-broken', env: brokenFor(stack, 'edge2') };
+    const rollOpts = { readyTimeoutMs: opts.short ? 45_000 : 90_000, log };
+
+    const underLoad = async (fn: () => Promise<RollResult>) => {
+      const stats = newClientStats();
+      const load = startLoad({
+        base,
+        tokens,
+        loopsPerPerson: 2,
+        thinkMs: 150,
+        nodes,
+        stats,
+        retry: false,
+        pages: true,
+      });
+      try {
+        // A little load before the first replacement, so the roll starts under it.
+        await Bun.sleep(1_500);
+        return { result: await fn(), stats };
+      } finally {
+        await Bun.sleep(1_500);
+        await load.stop();
+      }
+    };
+
+    const full = await underLoad(() => roll(stack, first, second, rollOpts));
+    const fullLine = describe('roll', first.name, second.name, full.result, full.stats);
+    log(fullLine);
+    for (const e of full.stats.errors.slice(0, 10)) log(`  error: ${e.what}: ${e.detail}`);
+
+    const back = await underLoad(() => roll(stack, second, broken, rollOpts));
+    const backLine = describe('rollback', second.name, broken.name, back.result, back.stats);
+    log(backLine);
+    for (const e of back.stats.errors.slice(0, 10)) log(`  error: ${e.what}: ${e.detail}`);
+
+    const ok =
+      full.result.ok &&
+      full.stats.errors.length === 0 &&
+      full.stats.requests > 0 &&
+      !back.result.ok &&
+      back.result.failedAt === 'edge2' &&
+      back.result.rolledBack &&
+      back.result.running === second.name &&
+      back.stats.errors.length === 0 &&
+      back.stats.requests > 0;
+    return { lines: [fullLine, backLine], ok };
+  } finally {
+    await stack.stop();
+    process.off('SIGINT', stopOnSignal);
+    process.off('SIGTERM', stopOnSignal);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
