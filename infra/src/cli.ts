@@ -62,6 +62,7 @@ async function up() {
     output: 'prefix',
     log,
     backup: { dir: join(REPO_ROOT, '.data', 'backup'), port: backupPortFromEnv() },
+    osmDir: join(REPO_ROOT, '.data', 'osm'),
   });
   log(
     `Weltgewebe is up: ${stack.url}  (demo users reader / weaver / admin, password "demo"; Ctrl-C stops)`,

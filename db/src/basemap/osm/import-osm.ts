@@ -4,7 +4,8 @@
 // low zooms read merged and simplified copies. A rerun never shows a half-imported basemap:
 // osm2pgsql loads raw tables into `osm_raw`, the served tables are built and indexed in
 // `osm_next` (same definition as `osm`, migration 0011), and one transaction swaps the schemas.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 
@@ -294,4 +295,33 @@ export async function osmLoaded(url: string): Promise<string | null> {
   } finally {
     await sql.end({ timeout: 5 });
   }
+}
+
+/**
+ * `npm run up`: imports the newest extract in `dir` (e.g. .data/osm/hamburg.osm.pbf) unless
+ * it is the one already imported and unchanged since; without one, Natural Earth only.
+ */
+export async function importOsmIfNew(
+  url: string,
+  dir: string,
+  options: ImportOsmOptions = {},
+): Promise<OsmImportSummary | null> {
+  if (!existsSync(dir)) return null;
+  const newest = readdirSync(dir)
+    .filter((name) => OSM_FILE.test(name))
+    .map((name) => ({ path: join(dir, name), mtime: statSync(join(dir, name)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime)[0];
+  if (!newest) return null;
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const [meta] = await sql<{ source: string; at: number }[]>`
+      SELECT source, extract(epoch FROM imported_at) * 1000 AS at FROM osm.meta`;
+    if (meta && meta.source === newest.path && Number(meta.at) > newest.mtime) {
+      options.log?.(`osm: ${newest.path} already imported`);
+      return null;
+    }
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  return await importOsm(url, newest.path, options);
 }
