@@ -1,4 +1,4 @@
-// `npm run basemap -- --file <extract.osm.pbf|.osm> [--flat-nodes <file>]`: imports an
+// `npm run basemap -- --file <extract.osm.pbf|.osm> [--slim] [--flat-nodes <file>]`: imports an
 // OpenStreetMap extract into DATABASE_URL's basemap (as the owner role) and swaps it in.
 import { parseArgs } from 'node:util';
 import { loadDbEnv } from '../../env.ts';
@@ -7,6 +7,7 @@ import { importOsm, OsmImportError } from './import-osm.ts';
 const { values } = parseArgs({
   options: {
     file: { type: 'string' },
+    slim: { type: 'boolean', default: false },
     'flat-nodes': { type: 'string' },
     cache: { type: 'string' },
   },
@@ -14,13 +15,16 @@ const { values } = parseArgs({
 const log = (line: string) =>
   console.log(JSON.stringify({ level: 'info', service: 'basemap', msg: line }));
 if (!values.file) {
-  console.error('usage: npm run basemap -- --file <extract.osm.pbf|.osm> [--flat-nodes <file>]');
+  console.error(
+    'usage: npm run basemap -- --file <extract.osm.pbf|.osm> [--slim] [--flat-nodes <file>]',
+  );
   process.exit(2);
 }
 const env = loadDbEnv();
 try {
   await importOsm(env.DATABASE_URL, values.file, {
     log,
+    slim: values.slim,
     ...(values['flat-nodes'] ? { flatNodes: values['flat-nodes'] } : {}),
     ...(values.cache ? { cacheMb: Number(values.cache) } : {}),
   });

@@ -77,7 +77,9 @@ export interface ImportOsmOptions {
   log?: (line: string) => void;
   /** osm2pgsql's node cache in MB (RAM middle); large extracts should use `flatNodes`. */
   cacheMb?: number;
-  /** A file for node locations: makes osm2pgsql use the slim (on-disk) middle, for countries. */
+  /** osm2pgsql's on-disk middle (in osm_raw, dropped after): for country-sized extracts. */
+  slim?: boolean;
+  /** A file for node locations (implies slim): pays off for continents and the planet. */
   flatNodes?: string;
   processes?: number;
   /** Called after the served tables are built, before the swap (tests hold a reader here). */
@@ -145,8 +147,9 @@ export async function importOsm(
       `--number-processes=${options.processes ?? 2}`,
       '--log-progress=false',
     ];
-    if (options.flatNodes) {
-      args.push('--slim', '--drop', `--flat-nodes=${options.flatNodes}`, '--middle-schema=osm_raw');
+    if (options.slim || options.flatNodes) {
+      args.push('--slim', '--drop', '--middle-schema=osm_raw');
+      if (options.flatNodes) args.push(`--flat-nodes=${options.flatNodes}`);
     }
     args.push(file);
     log(`osm: osm2pgsql ${file} (${Math.round(statSync(file).size / 1e6)} MB)`);
