@@ -12,7 +12,8 @@ export const MAX_OSM_LABELS_PER_TILE = 200;
 /** From this zoom OSM data is drawn; from OSM_DETAIL_ZOOM the full tables (see import-osm.ts). */
 export const OSM_MINZOOM = 5;
 export const OSM_DETAIL_ZOOM = 12;
-export const HOUSENUMBER_MINZOOM = 17;
+/** House numbers ride in z16 tiles (the web source's maxzoom) and are drawn from z17. */
+export const HOUSENUMBER_MINZOOM = 16;
 /**
  * Basemap tiles over OSM zooms are re-rendered after this long, so a nightly re-import shows
  * up without restarting the edge (the tiles themselves do not change between imports).
@@ -41,7 +42,7 @@ export const basemapSource: TileSource = {
     class:
       'String: road motorway|trunk|primary|secondary|tertiary|minor|pedestrian|service|track|path|rail|subway|tram; landuse park|forest|grass|residential|…; waterway river|canal|stream|ditch; poi amenity/shop/tourism value',
     ref: 'String: road number (B 4, A 7)',
-    housenumber: 'String: house number (z17+)',
+    housenumber: 'String: house number (z16+ tiles)',
     tunnel: 'Boolean: road in a tunnel',
   },
   async hasData(sql) {
