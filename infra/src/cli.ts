@@ -77,6 +77,7 @@ async function up(args: string[]) {
     output: 'prefix',
     log,
     backup: { dir: join(dataDir, 'backup'), port: backupPortFromEnv() },
+    osmDir: join(REPO_ROOT, '.data', 'osm'),
   });
   if (topology === 'ha') {
     const port = (name: string) => new URL(stack.readyUrls.get(name)!).port;

@@ -4,6 +4,7 @@
 // Ends with one line `N passed, N failed`.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeTestExtract } from '@weltgewebe/db/basemap/osm/test-extract';
 import { freePort } from './services/free-port.ts';
 import { REPO_ROOT, type StackPorts, startStack } from './stack/stack.ts';
 
@@ -106,6 +107,10 @@ async function e2eTests(
     natsMonitor: await freePort(),
   };
   const logDir = join(resultsDir, 'e2e-logs');
+  // Streets for the map tests: the small Hamburg extract, imported like a placed extract.
+  const osmDir = join(dataDir, 'osm');
+  mkdirSync(osmDir, { recursive: true });
+  writeTestExtract(join(osmDir, 'hamburg-test.osm'));
   log(`starting the whole stack for browser tests (logs: ${logDir})`);
   const stack = await startStack({
     dataDir,
@@ -114,6 +119,7 @@ async function e2eTests(
     seed: true,
     output: { logDir },
     log,
+    osmDir,
   });
   const report = join(resultsDir, 'playwright.json');
   rmSync(report, { force: true });

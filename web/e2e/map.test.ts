@@ -112,6 +112,39 @@ function metresBetween(a: { lat: number; lon: number }, b: { lat: number; lon: n
   return Math.sqrt(x * x + y * y) * 6_371_000;
 }
 
+/** The small Hamburg extract the e2e stack imports (db/src/basemap/osm/test-extract.ts). */
+const STREETS = { lat: 53.5501, lon: 9.99207, names: ['Gewebestraße', 'Knotenweg', 'Fadenallee'] };
+
+test('streets: at z16 over the imported OSM extract the streets are drawn with their names', async ({
+  page,
+}) => {
+  const glyphs: string[] = [];
+  page.on('response', (r) => {
+    if (r.url().includes('/glyphs/')) glyphs.push(`${r.status()} ${new URL(r.url()).pathname}`);
+  });
+  await page.goto(`/#16/${STREETS.lat}/${STREETS.lon}`);
+  await waitForIdle(page);
+  const rendered = (layer: string) =>
+    page.evaluate(
+      (id) =>
+        ((window as MapWindow).__wgMap?.queryRenderedFeatures({ layers: [id] }) ?? []).map((f) =>
+          String(f.properties.name ?? f.properties.kind),
+        ),
+      layer,
+    );
+  // A street name is drawn as text along its line (glyphs from our own host).
+  await expect
+    .poll(async () => (await rendered('osm-street-names')).filter((n) => STREETS.names.includes(n)))
+    .not.toEqual([]);
+  expect(await rendered('osm-roads')).toEqual(expect.arrayContaining(['Gewebestraße']));
+  expect((await rendered('osm-water')).length).toBeGreaterThan(0);
+  expect((await rendered('osm-buildings')).length).toBeGreaterThan(0);
+  expect(glyphs.length).toBeGreaterThan(0);
+  expect(glyphs.every((g) => g.startsWith('200 /glyphs/DejaVuSans/'))).toBe(true);
+  await expect(page.getByText('© OpenStreetMap contributors').first()).toBeVisible();
+  await shot(page, 'streets-z16');
+});
+
 test('search finds Hamburg and flies there', async ({ page }) => {
   await page.goto('/');
   await waitForMap(page);

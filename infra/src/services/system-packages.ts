@@ -21,6 +21,10 @@ export const requirements: SystemRequirement[] = [
   { pkg: 'caddy', paths: ['/usr/bin/caddy'] },
   // WAL archiving and base backups of the local cluster (infra/src/backup).
   { pkg: 'pgbackrest', paths: ['/usr/bin/pgbackrest'] },
+  // The OpenStreetMap basemap import (db/src/basemap/osm): flex output with Lua 5.3 (1.8 on
+  // Debian 12); osmium cuts and checks extracts.
+  { pkg: 'osm2pgsql', paths: ['/usr/bin/osm2pgsql'] },
+  { pkg: 'osmium-tool', paths: ['/usr/bin/osmium'] },
   { pkg: 'chromium', paths: ['/usr/bin/chromium'], testOnly: true },
   { pkg: 'prometheus', paths: ['/usr/bin/promtool'], testOnly: true },
 ];

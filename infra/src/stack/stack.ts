@@ -9,6 +9,7 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadBasemap } from '@weltgewebe/db/basemap';
+import { importOsmIfNew } from '@weltgewebe/db/basemap/osm';
 import { loadGazetteer } from '@weltgewebe/db/gazetteer';
 import { migrate } from '@weltgewebe/db/migrate';
 import { seedDemo } from '@weltgewebe/db/seed';
@@ -72,6 +73,8 @@ export interface StackOptions {
    * service answers /metrics on `port`.
    */
   backup?: { dir: string; port: number };
+  /** The newest OpenStreetMap extract here is imported into the basemap once (`.data/osm`). */
+  osmDir?: string;
 }
 
 export interface RunningStack {
@@ -166,6 +169,8 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       // The self-hosted basemap (land, water, borders, labels); skipped when already loaded.
       await loadBasemap(ownerUrl, { log });
     }
+    // Streets from an OpenStreetMap extract, if one is placed there (README: Basemap).
+    if (opts.osmDir) await importOsmIfNew(ownerUrl, opts.osmDir, { log });
     // Cloned after the loads, so it starts with them instead of streaming them.
     const replica = ha
       ? await startReplica({ primary: pg, dataDir: join(opts.dataDir, 'pg-replica'), log })

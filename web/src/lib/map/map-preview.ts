@@ -9,10 +9,18 @@ import { type NodeKind, nodeKindColors, nodeTopicColors, nodeTopics } from '$lib
 import type { Scheme } from '$lib/theme.svelte';
 import { mapImage } from './map-icons';
 import {
+  basemapMaxZoom,
+  builtUpClasses,
+  forestClasses,
+  lineRoads,
   type MapCapabilities,
   type MapFilters,
+  majorRoads,
   offeredContent,
+  type Palette,
   palettes,
+  type RoadClass,
+  roadWidthAt,
   tileUrl,
 } from './map-style';
 import {
@@ -80,7 +88,6 @@ function geometry(feature: VectorTileFeature) {
 }
 
 const contentMaxZoom = 16;
-const basemapMaxZoom = 12;
 const topicColors = new Map<string, string>(nodeTopics.map((t) => [t, nodeTopicColors[t]]));
 
 export class MapPreview {
@@ -154,6 +161,7 @@ export class MapPreview {
     g.setLineDash([3 * border, 1.5 * border]);
     this.stroke(g, camera, basemap, (f) => f.properties.kind === 'border', p.border, border, 1);
     g.setLineDash([]);
+    if (vectorBasemap && zoom >= 5) this.paintOsm(g, camera, basemap, p, zoom);
 
     const weaveries = features(top, 'weaveries');
     this.fill(g, camera, weaveries, () => true, p.weavery, 0.06);
@@ -465,6 +473,113 @@ export class MapPreview {
       }
     }
     return out;
+  }
+
+  /** The OpenStreetMap layers as MapLibre draws them (maplibre-style.ts osmLayers), same colours. */
+  private paintOsm(
+    g: CanvasRenderingContext2D,
+    camera: Camera,
+    basemap: Array<{ feature: VectorTileFeature; address: TileAddress; extent: number }>,
+    p: Palette,
+    zoom: number,
+  ): void {
+    const kind = (k: string) => (f: VectorTileFeature) => f.properties.kind === k;
+    const cls = (f: VectorTileFeature) => String(f.properties.class);
+    const landuse = basemap.filter((i) => i.feature.properties.kind === 'landuse');
+    this.fill(g, camera, landuse, (f) => builtUpClasses.includes(cls(f)), p.builtUp, 1);
+    this.fill(g, camera, landuse, (f) => forestClasses.includes(cls(f)), p.forest, 1);
+    this.fill(
+      g,
+      camera,
+      landuse,
+      (f) =>
+        !forestClasses.includes(cls(f)) &&
+        !builtUpClasses.includes(cls(f)) &&
+        cls(f) !== 'farmland',
+      p.park,
+      1,
+    );
+    this.fill(g, camera, basemap, kind('water_area'), p.water, 1);
+    for (const [c, w] of [
+      ['river', 16],
+      ['canal', 10],
+    ] as const) {
+      const width = interpolate(zoom, [
+        [8, 0.8],
+        [18, w],
+      ]);
+      this.stroke(
+        g,
+        camera,
+        basemap,
+        (f) => kind('waterway')(f) && cls(f) === c,
+        p.water,
+        width,
+        1,
+      );
+    }
+    this.stroke(
+      g,
+      camera,
+      basemap,
+      (f) => kind('waterway')(f) && !['river', 'canal'].includes(cls(f)),
+      p.water,
+      interpolate(zoom, [
+        [8, 0.8],
+        [18, 3],
+      ]),
+      1,
+    );
+    if (zoom >= 13) {
+      this.fill(
+        g,
+        camera,
+        basemap,
+        kind('building'),
+        p.building,
+        interpolate(zoom, [
+          [13, 0.4],
+          [15, 1],
+        ]),
+      );
+    }
+    const roads = basemap.filter((i) => i.feature.properties.kind === 'road');
+    const classes = [...new Set(roads.map((i) => cls(i.feature)))].sort(
+      (a, b) => roadWidthAt(a, 18) - roadWidthAt(b, 18),
+    );
+    const street = (c: string) => !lineRoads.includes(c as RoadClass);
+    g.lineCap = 'round';
+    g.lineJoin = 'round';
+    if (zoom >= 12) {
+      for (const c of classes.filter(street)) {
+        this.stroke(
+          g,
+          camera,
+          roads,
+          (f) => cls(f) === c,
+          p.roadCasing,
+          roadWidthAt(c, zoom) + 0.3 + (2 * (1.5 ** (zoom - 12) - 1)) / (1.5 ** 6 - 1),
+          1,
+        );
+      }
+    }
+    for (const c of classes.filter((c) => !street(c))) {
+      this.stroke(
+        g,
+        camera,
+        roads,
+        (f) => cls(f) === c,
+        ['path', 'track'].includes(c) ? p.path : p.rail,
+        roadWidthAt(c, zoom),
+        1,
+      );
+    }
+    for (const c of classes.filter(street)) {
+      const color = majorRoads.includes(c as RoadClass) ? p.roadMajor : p.roadMinor;
+      this.stroke(g, camera, roads, (f) => cls(f) === c, color, roadWidthAt(c, zoom), 1);
+    }
+    g.lineCap = 'butt';
+    g.lineJoin = 'miter';
   }
 
   private fill(

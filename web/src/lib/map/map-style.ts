@@ -18,6 +18,19 @@ export interface Palette {
   clusterText: string;
   account: string;
   pointStroke: string;
+  /** OpenStreetMap layers (city zooms). */
+  park: string;
+  forest: string;
+  builtUp: string;
+  building: string;
+  buildingLine: string;
+  roadMajor: string;
+  roadMinor: string;
+  roadCasing: string;
+  path: string;
+  rail: string;
+  roadLabel: string;
+  waterLabel: string;
 }
 
 export const palettes: Record<Scheme, Palette> = {
@@ -35,6 +48,18 @@ export const palettes: Record<Scheme, Palette> = {
     clusterText: '#ffffff',
     account: '#b45309',
     pointStroke: '#ffffff',
+    park: '#cfe8c0',
+    forest: '#b9d9a8',
+    builtUp: '#ece8de',
+    building: '#dcd6ca',
+    buildingLine: '#c8c0b0',
+    roadMajor: '#fde7a8',
+    roadMinor: '#ffffff',
+    roadCasing: '#cbbfa8',
+    path: '#a8a29e',
+    rail: '#9ca3af',
+    roadLabel: '#3f3f46',
+    waterLabel: '#2b6a94',
   },
   dark: {
     water: '#0b1726',
@@ -50,8 +75,73 @@ export const palettes: Record<Scheme, Palette> = {
     clusterText: '#0f172a',
     account: '#fbbf24',
     pointStroke: '#0f172a',
+    park: '#1d3326',
+    forest: '#1a3123',
+    builtUp: '#202c38',
+    building: '#2b3846',
+    buildingLine: '#364556',
+    roadMajor: '#5b4a2a',
+    roadMinor: '#3a4a5c',
+    roadCasing: '#111a24',
+    path: '#5b6b7d',
+    rail: '#6b7280',
+    roadLabel: '#dbe3ec',
+    waterLabel: '#7fb2d9',
   },
 };
+
+/** The basemap source's highest zoom (overzoomed beyond; house numbers come with z16). */
+export const basemapMaxZoom = 16;
+/** MapLibre's and the picture's attribution of the vector basemap. */
+export const basemapAttribution = 'Natural Earth, GeoNames, © OpenStreetMap contributors';
+/** The self-hosted glyphs (web/src/routes/glyphs) for text along lines. */
+export const glyphFont = 'DejaVuSans';
+
+export type RoadClass =
+  | 'motorway'
+  | 'trunk'
+  | 'primary'
+  | 'secondary'
+  | 'tertiary'
+  | 'minor'
+  | 'pedestrian'
+  | 'service'
+  | 'track'
+  | 'path'
+  | 'rail'
+  | 'subway'
+  | 'tram';
+
+/** A road class's line width in CSS px at z12 and z18 (interpolated exponentially between). */
+export const roadWidths: Record<RoadClass, [number, number]> = {
+  motorway: [2.2, 22],
+  trunk: [2, 20],
+  primary: [1.8, 18],
+  secondary: [1.5, 16],
+  tertiary: [1.2, 14],
+  minor: [0.6, 11],
+  pedestrian: [0.5, 8],
+  service: [0.3, 6],
+  track: [0.3, 3],
+  path: [0.4, 2.5],
+  rail: [0.6, 2.5],
+  subway: [0.4, 2],
+  tram: [0.4, 2],
+};
+export const majorRoads: RoadClass[] = ['motorway', 'trunk', 'primary', 'secondary', 'tertiary'];
+export const lineRoads: RoadClass[] = ['path', 'track', 'rail', 'subway', 'tram'];
+
+/** Width of a road class at `zoom` (base-1.5 exponential between z12 and z18). */
+export function roadWidthAt(cls: string, zoom: number): number {
+  const [a, b] = roadWidths[cls as RoadClass] ?? roadWidths.minor;
+  const t = Math.max(0, Math.min(1, (1.5 ** (zoom - 12) - 1) / (1.5 ** 6 - 1)));
+  return a + (b - a) * t;
+}
+
+/** Land use classes drawn green, and which built-up. */
+export const greenClasses = ['park', 'grass', 'pitch', 'cemetery', 'allotments'];
+export const forestClasses = ['forest', 'wetland'];
+export const builtUpClasses = ['residential', 'commercial', 'industrial', 'education', 'hospital'];
 
 /** Tile sources the edge offers (from /tiles/catalog), and whether the basemap has data. */
 export interface MapCapabilities {

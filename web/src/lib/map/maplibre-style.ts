@@ -1,8 +1,10 @@
 // The style MapLibre draws: a self-hosted basemap (vector tiles from the edge when they carry
 // data, else the GeoJSON countries from our own server), weavery areas, H3 rollups, threads that
-// fade with their strength, Garnrollen and Knoten, light or dark. No glyphs or sprites are
-// fetched: every icon and label is drawn on a canvas (map-icons.ts) when MapLibre asks for a
-// missing image, so the map talks to no host but its own. Only live-map.ts imports this, so it
+// fade with their strength, Garnrollen and Knoten, light or dark. City zooms draw the
+// OpenStreetMap layers of the basemap: land use, water, rivers, buildings, roads by class
+// (casing + fill) with names along them. Text along lines needs glyphs: they come from our own
+// host (/glyphs, DejaVu Sans SDFs); every icon and point label is drawn on a canvas
+// (map-icons.ts) when MapLibre asks for a missing image, so the map talks to no host but its own. Only live-map.ts imports this, so it
 // travels in MapLibre's lazy chunk; what the picture shares with it is in map-style.ts.
 import type {
   ExpressionSpecification,
@@ -14,14 +16,24 @@ import type {
 import { nodeKindColors, nodeKinds, nodeTopicColors, nodeTopics } from '$lib/nodes/node-kinds';
 import type { Scheme } from '$lib/theme.svelte';
 import {
+  basemapAttribution,
+  basemapMaxZoom,
+  builtUpClasses,
   type ContentSource,
   contentSourceId,
+  forestClasses,
   garnPreviewSourceId,
+  glyphFont,
+  greenClasses,
   highlightSourceId,
   layerIds,
+  lineRoads,
+  majorRoads,
   offeredContent,
   type Palette,
   palettes,
+  type RoadClass,
+  roadWidths,
   type StyleOptions,
   tileUrl,
   weaveryLabelSourceId,
@@ -89,6 +101,7 @@ function basemapLayers(p: Palette, vector: boolean): LayerSpecification[] {
       },
     });
   }
+  if (vector) layers.push(...osmLayers(p));
   layers.push({
     id: 'borders',
     type: 'line',
@@ -102,6 +115,215 @@ function basemapLayers(p: Palette, vector: boolean): LayerSpecification[] {
     },
   });
   return layers;
+}
+
+const isKind = (kind: string): FilterSpecification => ['==', ['get', 'kind'], kind];
+const classIn = (classes: readonly string[]): FilterSpecification =>
+  ['in', ['get', 'class'], ['literal', classes]] as FilterSpecification;
+/** A road class's width, exponential from z12 to z18 (so streets widen like real ones). */
+const roadWidth = (extra = 0) =>
+  [
+    'interpolate',
+    ['exponential', 1.5],
+    ['zoom'],
+    12,
+    [
+      'match',
+      ['get', 'class'],
+      ...Object.entries(roadWidths).flatMap(([c, w]) => [c, w[0] + extra * 0.3]),
+      roadWidths.minor[0],
+    ],
+    18,
+    [
+      'match',
+      ['get', 'class'],
+      ...Object.entries(roadWidths).flatMap(([c, w]) => [c, w[1] + extra]),
+      roadWidths.minor[1],
+    ],
+  ] as unknown as ExpressionSpecification;
+
+/** OpenStreetMap layers of the basemap, bottom to top (the edge sends them from z5). */
+function osmLayers(p: Palette): LayerSpecification[] {
+  const base = { source: 'basemap', 'source-layer': 'basemap' } as const;
+  const streets: FilterSpecification = [
+    'all',
+    isKind('road'),
+    ['!', classIn(lineRoads)],
+  ] as FilterSpecification;
+  return [
+    {
+      id: 'osm-landuse',
+      type: 'fill',
+      ...base,
+      filter: ['all', isKind('landuse'), ['!', classIn(['farmland'])]] as FilterSpecification,
+      paint: {
+        'fill-color': [
+          'case',
+          classIn(forestClasses),
+          p.forest,
+          classIn(greenClasses),
+          p.park,
+          classIn(builtUpClasses),
+          p.builtUp,
+          p.park,
+        ] as unknown as ExpressionSpecification,
+      },
+    },
+    {
+      id: 'osm-water',
+      type: 'fill',
+      ...base,
+      filter: isKind('water_area'),
+      paint: { 'fill-color': p.water },
+    },
+    {
+      id: 'osm-waterways',
+      type: 'line',
+      ...base,
+      filter: isKind('waterway'),
+      paint: {
+        'line-color': p.water,
+        'line-width': [
+          'interpolate',
+          ['exponential', 1.4],
+          ['zoom'],
+          8,
+          0.8,
+          18,
+          ['match', ['get', 'class'], 'river', 16, 'canal', 10, 3],
+        ],
+      },
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+    },
+    {
+      id: 'osm-buildings',
+      type: 'fill',
+      ...base,
+      minzoom: 13,
+      filter: isKind('building'),
+      paint: {
+        'fill-color': p.building,
+        'fill-outline-color': p.buildingLine,
+        'fill-opacity': ['interpolate', ['linear'], ['zoom'], 13, 0.4, 15, 1],
+      },
+    },
+    {
+      id: 'osm-road-casing',
+      type: 'line',
+      ...base,
+      minzoom: 12,
+      filter: streets,
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: {
+        'line-color': p.roadCasing,
+        'line-width': roadWidth(2),
+        'line-opacity': ['case', ['==', ['get', 'tunnel'], true], 0.4, 1],
+      },
+    },
+    {
+      id: 'osm-paths',
+      type: 'line',
+      ...base,
+      filter: ['all', isKind('road'), classIn(['path', 'track'])] as FilterSpecification,
+      paint: { 'line-color': p.path, 'line-width': roadWidth(), 'line-dasharray': [2, 1] },
+    },
+    {
+      id: 'osm-rail',
+      type: 'line',
+      ...base,
+      filter: ['all', isKind('road'), classIn(['rail', 'subway', 'tram'])] as FilterSpecification,
+      paint: { 'line-color': p.rail, 'line-width': roadWidth() },
+    },
+    {
+      id: 'osm-roads',
+      type: 'line',
+      ...base,
+      filter: streets,
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: {
+        'line-color': [
+          'case',
+          classIn(majorRoads as RoadClass[]),
+          p.roadMajor,
+          p.roadMinor,
+        ] as unknown as ExpressionSpecification,
+        'line-width': roadWidth(),
+      },
+    },
+  ];
+}
+
+/** Names along streets and rivers, house numbers, POI and locality names: glyph text. */
+function osmLabelLayers(p: Palette): LayerSpecification[] {
+  const base = { source: 'basemap', 'source-layer': 'basemap' } as const;
+  const text = { 'text-font': [glyphFont], 'text-max-angle': 30 };
+  const halo = { 'text-halo-color': p.halo, 'text-halo-width': 1.4 } as const;
+  return [
+    {
+      id: 'osm-waterway-names',
+      type: 'symbol',
+      ...base,
+      minzoom: 12,
+      filter: ['all', isKind('waterway'), ['has', 'name']] as FilterSpecification,
+      layout: {
+        ...text,
+        'symbol-placement': 'line',
+        'text-field': ['get', 'name'],
+        'text-size': 12,
+        'text-letter-spacing': 0.1,
+      },
+      paint: { 'text-color': p.waterLabel, ...halo },
+    },
+    {
+      id: 'osm-street-names',
+      type: 'symbol',
+      ...base,
+      minzoom: 13,
+      filter: [
+        'all',
+        isKind('road'),
+        ['has', 'name'],
+        ['!', classIn(['rail', 'subway', 'tram'])],
+      ] as FilterSpecification,
+      layout: {
+        ...text,
+        'symbol-placement': 'line',
+        'text-field': ['get', 'name'],
+        'text-size': ['interpolate', ['linear'], ['zoom'], 13, 10, 18, 14],
+        'symbol-spacing': 300,
+        'text-padding': 2,
+      },
+      paint: { 'text-color': p.roadLabel, ...halo },
+    },
+    {
+      id: 'osm-housenumbers',
+      type: 'symbol',
+      ...base,
+      minzoom: 17,
+      filter: isKind('housenumber'),
+      layout: { ...text, 'text-field': ['get', 'housenumber'], 'text-size': 10 },
+      paint: {
+        'text-color': p.roadLabel,
+        'text-halo-color': p.halo,
+        'text-halo-width': 1,
+        'text-opacity': 0.8,
+      },
+    },
+    {
+      id: 'osm-labels',
+      type: 'symbol',
+      ...base,
+      filter: ['in', ['get', 'kind'], ['literal', ['poi', 'locality']]] as FilterSpecification,
+      layout: {
+        ...text,
+        'text-field': ['get', 'name'],
+        'text-size': ['case', ['==', ['get', 'kind'], 'locality'], 13, 11],
+        'text-max-width': 8,
+        'text-optional': true,
+      },
+      paint: { 'text-color': p.label, ...halo },
+    },
+  ];
 }
 
 function placeLabelLayers(scheme: Scheme): LayerSpecification[] {
@@ -145,8 +367,8 @@ export function buildMapStyle(options: StyleOptions): StyleSpecification {
       ? {
           type: 'vector',
           tiles: [`${origin}/tiles/basemap/{z}/{x}/{y}.mvt`],
-          maxzoom: 12,
-          attribution: 'Natural Earth, GeoNames',
+          maxzoom: basemapMaxZoom,
+          attribution: basemapAttribution,
         }
       : {
           type: 'geojson',
@@ -213,7 +435,7 @@ export function buildMapStyle(options: StyleOptions): StyleSpecification {
     });
   }
 
-  if (capabilities.vectorBasemap) layers.push(...placeLabelLayers(scheme));
+  if (capabilities.vectorBasemap) layers.push(...osmLabelLayers(p), ...placeLabelLayers(scheme));
 
   if (has('threads')) {
     layers.push({
@@ -370,5 +592,12 @@ export function buildMapStyle(options: StyleOptions): StyleSpecification {
     layout: { 'icon-image': ['concat', `label:${scheme}:w:`, ['get', 'name']] },
   });
 
-  return { version: 8, name: 'Weltgewebe', sources, layers };
+  return {
+    version: 8,
+    name: 'Weltgewebe',
+    // Only the vector basemap has text layers; the glyphs come from our own host.
+    ...(capabilities.vectorBasemap ? { glyphs: `${origin}/glyphs/{fontstack}/{range}.pbf` } : {}),
+    sources,
+    layers,
+  };
 }
