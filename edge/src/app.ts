@@ -12,6 +12,7 @@ import {
 import { Elysia } from 'elysia';
 import type { CoreClientFactory } from './core-client.ts';
 import { EDGE_VERSION } from './env.ts';
+import { exportRoutes } from './export/router.ts';
 import { jsonError } from './json-error.ts';
 import { LiveHub } from './live/live-hub.ts';
 import { createRequestGuard, type ProtectionOptions } from './protection/request-guard.ts';
@@ -83,6 +84,13 @@ export function createEdge(deps: EdgeDeps) {
         log: deps.log,
       }),
     )
+    .use(
+      exportRoutes({
+        sql: deps.sql,
+        verifier: deps.verifier,
+        authRequiredForRead: deps.authRequiredForRead,
+      }),
+    )
     .get('/health/*', ({ request }) => endpoints(request))
     .get('/version', ({ request }) => endpoints(request))
     .get('/metrics', ({ request }) => endpoints(request));
@@ -114,14 +122,16 @@ export function createEdge(deps: EdgeDeps) {
       ? '/trpc'
       : url.pathname.startsWith('/tiles/')
         ? '/tiles'
-        : url.pathname;
+        : url.pathname.startsWith('/export/')
+          ? '/export'
+          : url.pathname;
     response.headers.set('x-request-id', requestId);
     const seconds = (performance.now() - started) / 1000;
     deps.metrics.httpDuration.observe(
       { method: request.method, route, status: String(response.status) },
       seconds,
     );
-    if (route === '/trpc' || route === '/tiles') {
+    if (route === '/trpc' || route === '/tiles' || route === '/export') {
       deps.log.info('request', {
         request_id: requestId,
         method: request.method,
