@@ -237,6 +237,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
         PORT: String(ports.web),
         HOST: '127.0.0.1',
         ORIGIN: site,
+        EDGE_URL: `http://127.0.0.1:${ports.edge}`,
         OIDC_CLIENT_ID: 'weltgewebe-web',
         OIDC_CLIENT_SECRET: 'dev-secret',
       },

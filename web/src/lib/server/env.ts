@@ -17,6 +17,8 @@ const schema = z.object({
   OIDC_RESOURCE: z.url().optional(),
   OIDC_SCOPE: z.string().min(1).default('openid profile offline_access'),
   ROLE_CLAIM_PATH: z.string().min(1).default('realm_access.roles'),
+  // Where the server reads a node or weavery for a shared link's preview (title, summary).
+  EDGE_URL: httpUrl.default('http://127.0.0.1:3001'),
 });
 
 export type WebEnv = z.infer<typeof schema> & {
