@@ -14,6 +14,7 @@ import {
 import { Elysia } from 'elysia';
 import type { CoreClientFactory } from './core-client.ts';
 import { DEFAULT_PUBLIC_ORIGIN, EDGE_VERSION } from './env.ts';
+import { exportRoutes } from './export/router.ts';
 import { jsonError } from './json-error.ts';
 import { LiveHub } from './live/live-hub.ts';
 import { createRequestGuard, type ProtectionOptions } from './protection/request-guard.ts';
@@ -122,6 +123,13 @@ export function createEdge(deps: EdgeDeps) {
         log: deps.log,
       }),
     )
+    .use(
+      exportRoutes({
+        sql: deps.sql,
+        verifier: deps.verifier,
+        authRequiredForRead: deps.authRequiredForRead,
+      }),
+    )
     .get('/health/*', ({ request }) => endpoints(request))
     .get('/version', ({ request }) => endpoints(request))
     .get('/metrics', ({ request }) => endpoints(request));
@@ -156,7 +164,7 @@ export function createEdge(deps: EdgeDeps) {
       { method: request.method, route, status: String(response.status) },
       seconds,
     );
-    if (route === '/trpc' || route === '/tiles') {
+    if (route === '/trpc' || route === '/tiles' || route === '/export') {
       deps.log.info('request', {
         request_id: requestId,
         method: request.method,
@@ -181,6 +189,7 @@ export type Edge = ReturnType<typeof createEdge>;
 export function routeLabel(pathname: string): string {
   if (pathname === '/trpc' || pathname.startsWith('/trpc/')) return '/trpc';
   if (pathname.startsWith('/tiles/')) return '/tiles';
+  if (pathname.startsWith('/export/')) return '/export';
   if (pathname.startsWith('/health/')) return '/health/*';
   if (pathname === '/version' || pathname === '/metrics') return pathname;
   return 'other';

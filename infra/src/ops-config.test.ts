@@ -807,6 +807,15 @@ describe.skipIf(!caddyBin)('Caddy in front of edge and web', () => {
             },
           });
         }
+        if (path === '/embed') {
+          // The embed page brings its own policy that lets any site frame it.
+          return new Response('<p>embed</p>', {
+            headers: {
+              'content-type': 'text/html',
+              'content-security-policy': "default-src 'self'; frame-ancestors *",
+            },
+          });
+        }
         if (path === '/own-csp') {
           return new Response('<p>hashed</p>', {
             headers: {
@@ -897,6 +906,8 @@ describe.skipIf(!caddyBin)('Caddy in front of edge and web', () => {
     expect(trpc).toMatchObject({ upstream: 'edge', path: '/trpc/nodes.byId' });
     const tiles = await (await fetch(`${base}/tiles/nodes/3/4/2.mvt`)).json();
     expect(tiles).toMatchObject({ upstream: 'edge', path: '/tiles/nodes/3/4/2.mvt' });
+    const exported = await (await fetch(`${base}/export/nodes.csv?bbox=1,2,3,4`)).json();
+    expect(exported).toMatchObject({ upstream: 'edge', path: '/export/nodes.csv' });
     expect(await (await fetch(`${base}/`)).text()).toContain('web /');
     expect(await (await fetch(`${base}/auth/login`)).text()).toContain('web /auth/login');
   });
@@ -917,7 +928,7 @@ describe.skipIf(!caddyBin)('Caddy in front of edge and web', () => {
   });
 
   test('sends the security headers on every response, overriding upstreams', async () => {
-    for (const path of ['/', '/trpc/x', '/tiles/x', '/metrics']) {
+    for (const path of ['/', '/trpc/x', '/tiles/x', '/export/x', '/embedded', '/metrics']) {
       const res = await fetch(`${base}${path}`);
       await res.arrayBuffer();
       const h = res.headers;
@@ -945,6 +956,20 @@ describe.skipIf(!caddyBin)('Caddy in front of edge and web', () => {
       // Locally there is no HTTPS, so no HSTS either.
       expect(h.get('strict-transport-security')).toBeNull();
     }
+  });
+
+  test('only the embed page may be framed by other sites', async () => {
+    const res = await fetch(`${base}/embed?weavery=kiel`);
+    await res.arrayBuffer();
+    expect(res.headers.get('x-frame-options')).toBeNull();
+    expect(res.headers.get('content-security-policy')).toBe(
+      "default-src 'self'; frame-ancestors *",
+    );
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    // Not a prefix match: anything else under that name stays unframable.
+    const other = await fetch(`${base}/embed/other`);
+    await other.arrayBuffer();
+    expect(other.headers.get('x-frame-options')).toBe('DENY');
   });
 
   test("keeps a page's own Content-Security-Policy (SvelteKit hashes)", async () => {

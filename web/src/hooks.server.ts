@@ -2,7 +2,7 @@
 
 import type { Handle, HandleServerError } from '@sveltejs/kit';
 import { pickLocale } from '$lib/i18n/locale';
-import { allowFormActionTo } from '$lib/server/csp';
+import { allowFormActionTo, allowFramingByAnyone } from '$lib/server/csp';
 import { env } from '$lib/server/env';
 import { errorFields, log } from '$lib/server/log';
 import { httpDuration } from '$lib/server/metrics';
@@ -43,7 +43,12 @@ export const handle: Handle = async ({ event, resolve }) => {
     response.headers.set('x-request-id', requestId);
     const policy = response.headers.get('content-security-policy');
     if (policy) {
-      response.headers.set('content-security-policy', allowFormActionTo(policy, issuerOrigin));
+      const own = allowFormActionTo(policy, issuerOrigin);
+      // Only the read-only embed page may sit in other sites' frames.
+      response.headers.set(
+        'content-security-policy',
+        event.route.id === '/embed' ? allowFramingByAnyone(own) : own,
+      );
     }
   } catch {
     // Some responses (e.g. proxied fetches) have immutable headers; the log line still has the id.

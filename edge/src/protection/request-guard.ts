@@ -35,8 +35,12 @@ const STATUS: Record<RefusalCode, number> = {
 export function readCost(request: Request, pathname: string): number {
   if (request.method !== 'GET' && request.method !== 'HEAD') return 0;
   if (pathname.startsWith('/trpc/')) return pathname.slice(6).split(',').length;
+  // An export reads up to 10,000 rows: it costs like a screenful of tiles.
+  if (pathname.startsWith('/export/')) return EXPORT_READ_COST;
   return pathname.startsWith('/tiles/') ? 1 : 0;
 }
+
+export const EXPORT_READ_COST = 20;
 
 export function refusal(
   request: Request,

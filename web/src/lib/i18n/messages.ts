@@ -177,6 +177,27 @@ export const de = {
   'weavery.answerFew': 'Ja, aber weniger als 5.',
   'weavery.answerNone': 'Noch nicht.',
   'weavery.computed': 'Stand: {time}',
+  'share.heading': 'Teilen und einbetten',
+  'share.link': 'Link, der genau hier öffnet',
+  'share.copy': 'Kopieren',
+  'share.copied': 'Kopiert.',
+  'share.embed': 'Auf einer eigenen Website einbetten',
+  'share.embedHint':
+    'Diesen Code in die eigene Seite einfügen: eine Karte zum Ansehen, ohne Anmeldung.',
+  'share.export': 'Daten herunterladen',
+  'share.exportGeojson': 'GeoJSON',
+  'share.exportCsv': 'CSV (Tabelle)',
+  'share.exportIcs': 'Termine (iCal)',
+  'share.licence': 'Daten unter der ODbL 1.0, höchstens 10.000 Knoten je Datei.',
+  'share.view': 'Diese Kartenansicht teilen',
+  'og.description':
+    'Eine Karte für Gemeingüter und lokale Beziehungen: Orte, Ressourcen, Projekte und Veranstaltungen in deiner Nachbarschaft.',
+  'og.weavery': '{name} auf Weltgewebe: Knoten, Fäden und wer mitmacht.',
+  'og.node': '{kind} auf Weltgewebe',
+  'embed.title': 'Weltgewebe-Karte',
+  'embed.open': 'Größer auf Weltgewebe öffnen',
+  'embed.missing':
+    'Diese Karte gibt es nicht: bitte ?bbox=west,süd,ost,nord oder ?weavery=kurzname angeben.',
 } as const;
 
 export type MessageKey = keyof typeof de;
@@ -355,4 +376,24 @@ export const en: Record<MessageKey, string> = {
   'weavery.answerFew': 'Yes, but fewer than 5.',
   'weavery.answerNone': 'Not yet.',
   'weavery.computed': 'As of {time}',
+  'share.heading': 'Share and embed',
+  'share.link': 'Link that opens exactly here',
+  'share.copy': 'Copy',
+  'share.copied': 'Copied.',
+  'share.embed': 'Embed on your own website',
+  'share.embedHint': 'Paste this code into your page: a map to look at, no sign-in needed.',
+  'share.export': 'Download data',
+  'share.exportGeojson': 'GeoJSON',
+  'share.exportCsv': 'CSV (spreadsheet)',
+  'share.exportIcs': 'Events (iCal)',
+  'share.licence': 'Data under the ODbL 1.0, at most 10,000 nodes per file.',
+  'share.view': 'Share this map view',
+  'og.description':
+    'A map of community goods and local relations: places, resources, projects and events in your neighbourhood.',
+  'og.weavery': '{name} on Weltgewebe: nodes, threads and who takes part.',
+  'og.node': '{kind} on Weltgewebe',
+  'embed.title': 'Weltgewebe map',
+  'embed.open': 'Open larger on Weltgewebe',
+  'embed.missing':
+    'There is no such map: please give ?bbox=west,south,east,north or ?weavery=slug.',
 };

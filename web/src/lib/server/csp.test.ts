@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { allowFormActionTo } from './csp';
+import { allowFormActionTo, allowFramingByAnyone } from './csp';
 
 const issuer = 'https://auth.weltgewebe.example.org';
 
@@ -23,5 +23,15 @@ describe('allowFormActionTo', () => {
 
   test('a policy without form-action is not narrowed', () => {
     expect(allowFormActionTo("default-src 'self'", issuer)).toBe("default-src 'self'");
+  });
+});
+
+describe('allowFramingByAnyone', () => {
+  test("swaps frame-ancestors 'none' for * and keeps every other directive", () => {
+    const policy =
+      "default-src 'self'; script-src 'self' 'nonce-abc'; frame-ancestors 'none'; object-src 'none'";
+    expect(allowFramingByAnyone(policy)).toBe(
+      "default-src 'self'; script-src 'self' 'nonce-abc'; object-src 'none'; frame-ancestors *",
+    );
   });
 });

@@ -16,3 +16,15 @@ export function allowFormActionTo(policy: string, source: string): string {
   });
   return changed ? next.filter(Boolean).join('; ') : policy;
 }
+
+/**
+ * The embed page's policy: `frame-ancestors *` instead of 'none', so that any site may frame
+ * it (it is read-only and anonymous); every other directive stays as it is.
+ */
+export function allowFramingByAnyone(policy: string): string {
+  const directives = policy
+    .split(';')
+    .map((part) => part.trim())
+    .filter((d) => d && d.split(/\s+/)[0]?.toLowerCase() !== 'frame-ancestors');
+  return [...directives, 'frame-ancestors *'].join('; ');
+}

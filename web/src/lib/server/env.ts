@@ -17,7 +17,8 @@ const schema = z.object({
   OIDC_RESOURCE: z.url().optional(),
   OIDC_SCOPE: z.string().min(1).default('openid profile offline_access'),
   ROLE_CLAIM_PATH: z.string().min(1).default('realm_access.roles'),
-  // The edge as this server reaches it (not through Caddy): sign-out revokes the session there.
+  // The edge as this server reaches it (not through Caddy): sign-out revokes the session
+  // there, and a shared link's preview (title, summary) reads its node or weavery there.
   EDGE_URL: httpUrl.default('http://127.0.0.1:3001'),
 });
 
