@@ -10,6 +10,7 @@ import {
   serviceEndpoints,
 } from '@weltgewebe/kit';
 import { Elysia } from 'elysia';
+import { unsubscribeRoutes } from './alerts/router.ts';
 import type { CoreClientFactory } from './core-client.ts';
 import { EDGE_VERSION } from './env.ts';
 import { jsonError } from './json-error.ts';
@@ -83,6 +84,7 @@ export function createEdge(deps: EdgeDeps) {
         log: deps.log,
       }),
     )
+    .use(unsubscribeRoutes({ core: deps.core, log: deps.log }))
     .get('/health/*', ({ request }) => endpoints(request))
     .get('/version', ({ request }) => endpoints(request))
     .get('/metrics', ({ request }) => endpoints(request));
