@@ -34,6 +34,8 @@ const schema = z.object({
   /** The site people open (the front door); notification e-mails link to nodes there. */
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:8080'),
   AUTH_REQUIRED_FOR_READ: bool.default(false),
+  /** An instant area alert waits this long after its first match, so a burst is one mail. */
+  ALERT_INSTANT_DELAY_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
 });
 
 export type CoreEnv = z.infer<typeof schema>;

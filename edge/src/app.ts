@@ -12,6 +12,7 @@ import {
   serviceEndpoints,
 } from '@weltgewebe/kit';
 import { Elysia } from 'elysia';
+import { unsubscribeRoutes } from './alerts/router.ts';
 import type { CoreClientFactory } from './core-client.ts';
 import { DEFAULT_PUBLIC_ORIGIN, EDGE_VERSION } from './env.ts';
 import { exportRoutes } from './export/router.ts';
@@ -130,6 +131,7 @@ export function createEdge(deps: EdgeDeps) {
         authRequiredForRead: deps.authRequiredForRead,
       }),
     )
+    .use(unsubscribeRoutes({ core: deps.core, log: deps.log }))
     .get('/health/*', ({ request }) => endpoints(request))
     .get('/version', ({ request }) => endpoints(request))
     .get('/metrics', ({ request }) => endpoints(request));

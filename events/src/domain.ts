@@ -54,3 +54,35 @@ export const THREAD_LIFETIME_HOURS = 168;
 
 /** Live (not removed) nodes one account may have created. */
 export const MAX_LIVE_NODES_PER_ACCOUNT = 1000;
+
+/** Why a Knoten or a message may be reported (the list a reporter picks from). */
+export const REPORT_REASONS = [
+  'spam',
+  'harassment',
+  'illegal',
+  'misleading',
+  'privacy',
+  'wrong_place',
+  'other',
+] as const;
+export type ReportReason = (typeof REPORT_REASONS)[number];
+
+/** Characters of a report's free text and of a moderator's note. */
+export const REPORT_TEXT_MAX_CHARS = 1000;
+
+/** Reports one account may file within 24 hours (more is TOO_MANY_REQUESTS). */
+export const REPORTS_PER_DAY = 10;
+
+/** What a moderator does with a report: hide the reported thing, or dismiss the report. */
+export const REPORT_OUTCOMES = ['hidden', 'dismissed'] as const;
+export type ReportOutcome = (typeof REPORT_OUTCOMES)[number];
+
+/** How often area alerts arrive: soon after a match (batched), or once a day as a digest. */
+export const ALERT_CADENCES = ['instant', 'daily'] as const;
+export type AlertCadence = (typeof ALERT_CADENCES)[number];
+
+/** Alert subscriptions one account may hold. */
+export const ALERT_SUBSCRIPTIONS_MAX = 50;
+
+/** The largest area (degrees of latitude and of longitude) an alert may watch: a region, not the world. */
+export const ALERT_AREA_MAX_DEGREES = 2;

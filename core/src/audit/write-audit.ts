@@ -5,7 +5,7 @@ import { auditLog } from '@weltgewebe/db/schema';
 import type { Tx } from '../outbox/write-event.ts';
 
 /** `<aggregate type>.<verb>`, e.g. `node.update`; the aggregate type is the part before the dot. */
-export type AuditAction = `${'node' | 'weavery' | 'message'}.${string}`;
+export type AuditAction = `${'node' | 'weavery' | 'message' | 'report'}.${string}`;
 
 export interface AuditContext {
   actorId: string;

@@ -381,40 +381,52 @@ export async function hideNode(
 ): Promise<ModeratedNodeDTO> {
   return await services.sql.begin(async (tx) => {
     const account = await ensureAccount(tx, identity);
-    const row = await lockNode(tx, input.id);
-    if ((row.hidden_at !== null) === input.hidden) {
-      return { ...toNodeDTO(row), hiddenAt: row.hidden_at?.toISOString() ?? null };
-    }
-    const now = services.now();
-    const hiddenAt = input.hidden ? now : null;
-    const [updated] = await tx.unsafe<LockedRow[]>(
-      `UPDATE nodes SET hidden_at = $2, version = version + 1, updated_at = $3 WHERE id = $1
-       RETURNING ${NODE_COLUMNS}, removed_at, hidden_at`,
-      [input.id, hiddenAt, now],
-    );
-    const node = toNodeDTO(updated!);
-    const audit = {
-      hidden: { old: !input.hidden, new: input.hidden },
-      version: { old: row.version, new: node.version },
-    };
-    await writeAudit(tx, input.hidden ? 'node.hide' : 'node.unhide', node.id, audit, {
-      actorId: account.id,
-      requestId,
-      at: now,
-    });
-    // No event of its own in core/README.md: an update whose `changed` says `hidden` lets every
-    // consumer (tile caches, rollups) re-read the node at its place.
-    const data = nodeEventData(node);
-    await writeEvent(
-      tx,
-      'node.updated',
-      { actorId: account.id, aggregateId: node.id, version: node.version, occurredAt: now },
-      {
-        ...data,
-        previousLocation: data.location,
-        changed: ['hidden'],
-      },
-    );
-    return { ...node, hiddenAt: updated!.hidden_at?.toISOString() ?? null };
+    return await hideNodeIn(tx, account, input, { requestId, now: services.now() });
   });
+}
+
+/**
+ * The hide path inside a caller's transaction (the admin's own command, or the moderation of a
+ * report, whose resolution must commit with the hiding or not at all). The caller checked the role.
+ */
+export async function hideNodeIn(
+  tx: Tx,
+  account: AccountRef,
+  input: HideNodeInput,
+  { requestId, now }: { requestId: string; now: Date },
+): Promise<ModeratedNodeDTO> {
+  const row = await lockNode(tx, input.id);
+  if ((row.hidden_at !== null) === input.hidden) {
+    return { ...toNodeDTO(row), hiddenAt: row.hidden_at?.toISOString() ?? null };
+  }
+  const hiddenAt = input.hidden ? now : null;
+  const [updated] = await tx.unsafe<LockedRow[]>(
+    `UPDATE nodes SET hidden_at = $2, version = version + 1, updated_at = $3 WHERE id = $1
+     RETURNING ${NODE_COLUMNS}, removed_at, hidden_at`,
+    [input.id, hiddenAt, now],
+  );
+  const node = toNodeDTO(updated!);
+  const audit = {
+    hidden: { old: !input.hidden, new: input.hidden },
+    version: { old: row.version, new: node.version },
+  };
+  await writeAudit(tx, input.hidden ? 'node.hide' : 'node.unhide', node.id, audit, {
+    actorId: account.id,
+    requestId,
+    at: now,
+  });
+  // No event of its own in core/README.md: an update whose `changed` says `hidden` lets every
+  // consumer (tile caches, rollups) re-read the node at its place.
+  const data = nodeEventData(node);
+  await writeEvent(
+    tx,
+    'node.updated',
+    { actorId: account.id, aggregateId: node.id, version: node.version, occurredAt: now },
+    {
+      ...data,
+      previousLocation: data.location,
+      changed: ['hidden'],
+    },
+  );
+  return { ...node, hiddenAt: updated!.hidden_at?.toISOString() ?? null };
 }

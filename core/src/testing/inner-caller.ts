@@ -14,6 +14,8 @@ export interface InnerCallerOptions {
   name?: string;
   /** Clock of this caller's services (thread lifetimes without waiting a week). */
   now?: () => Date;
+  /** The token's e-mail address (notification and alert mails go there). */
+  email?: string;
 }
 
 export function innerCallerAs(h: CoreHarness, subject: string, options: InnerCallerOptions = {}) {
@@ -24,6 +26,7 @@ export function innerCallerAs(h: CoreHarness, subject: string, options: InnerCal
     roles: [role],
     role,
     token: '',
+    ...(options.email ? { email: options.email } : {}),
   };
   const log = createLogger('core', { sink: (l) => h.logLines.push(l), level: 'debug' });
   const requestId = crypto.randomUUID();

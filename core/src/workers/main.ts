@@ -43,7 +43,14 @@ const workers = await startWorkers({
   log,
   metrics,
   ...(env.SMTP_URL
-    ? { smtp: { url: env.SMTP_URL, from: env.SMTP_FROM, siteUrl: env.PUBLIC_BASE_URL } }
+    ? {
+        smtp: {
+          url: env.SMTP_URL,
+          from: env.SMTP_FROM,
+          siteUrl: env.PUBLIC_BASE_URL,
+          alertDelayMs: env.ALERT_INSTANT_DELAY_MS,
+        },
+      }
     : {}),
 });
 

@@ -113,6 +113,13 @@ export function nodeLink(siteUrl: string, nodeId: string): string {
   return url.toString();
 }
 
+/** Why the person gets this mail: the creator of the node, or the one who reported something. */
+function mailReason(kind: string): string {
+  return kind === 'report'
+    ? 'Du bekommst diese Nachricht, weil du im Weltgewebe etwas gemeldet hast.'
+    : 'Du bekommst diese Nachricht, weil du diesen Knoten im Weltgewebe geknüpft hast.';
+}
+
 /** Sends the e-mails of notifications not yet e-mailed; one row lock per mail in flight. */
 export class NotificationMailer {
   private readonly transport;
@@ -179,6 +186,7 @@ export class NotificationMailer {
         .select({
           id: notifications.id,
           text: notifications.text,
+          kind: notifications.kind,
           nodeId: notifications.nodeId,
           email: accountEmails.email,
           displayName: accounts.displayName,
@@ -206,8 +214,13 @@ export class NotificationMailer {
         await this.transport.sendMail({
           from: this.opts.from,
           to: { name: due.displayName, address: due.email },
-          subject: due.title ? `Weltgewebe: Neues bei „${due.title}“` : 'Weltgewebe: Neues',
-          text: `Hallo ${due.displayName},\n\n${due.text}${link}\n\nDu bekommst diese Nachricht, weil du diesen Knoten im Weltgewebe geknüpft hast.\n`,
+          subject:
+            due.kind === 'report'
+              ? 'Weltgewebe: Deine Meldung wurde geprüft'
+              : due.title
+                ? `Weltgewebe: Neues bei „${due.title}“`
+                : 'Weltgewebe: Neues',
+          text: `Hallo ${due.displayName},\n\n${due.text}${link}\n\n${mailReason(due.kind)}\n`,
           headers: { 'X-Weltgewebe-Notification': due.id },
         });
       } catch (error) {

@@ -1,6 +1,6 @@
-// The three workers wired together (the process in main.ts and tests start them alike):
-// hex-rollup and notifier as durable consumers, thread-expiry as a sweeper, and the
-// notification mailer when SMTP is configured.
+// The workers wired together (the process in main.ts and tests start them alike):
+// hex-rollup, notifier and area-alerts as durable consumers, thread-expiry as a sweeper, and
+// the notification and alert mailers when SMTP is configured.
 import type { Sql } from '@weltgewebe/db/client';
 import {
   type JetStreamClient,
@@ -8,6 +8,7 @@ import {
   type NatsConnection,
 } from '@weltgewebe/events/jetstream';
 import type { Logger, ServiceMetrics } from '@weltgewebe/kit';
+import { AlertMailer, areaAlertsHandler } from './area-alerts.ts';
 import { EventWorker } from './event-worker.ts';
 import { hexRollupHandler } from './hex-rollup.ts';
 import { NotificationMailer, notifierHandler } from './notifier.ts';
@@ -20,7 +21,14 @@ export interface WorkersOptions {
   log: Logger;
   metrics?: ServiceMetrics;
   /** `siteUrl`: the public site, which the e-mails link to. */
-  smtp?: { url: string; from: string; siteUrl: string; retryBaseMs?: number };
+  smtp?: {
+    url: string;
+    from: string;
+    siteUrl: string;
+    retryBaseMs?: number;
+    /** An instant area alert waits this long to gather a burst into one mail (default 60 s). */
+    alertDelayMs?: number;
+  };
   now?: () => Date;
   sweepIntervalMs?: number;
   ackWaitMs?: number;
@@ -52,8 +60,25 @@ export async function startWorkers(opts: WorkersOptions) {
         onFailed: () => mails?.inc({ outcome: 'failed' }),
       })
     : null;
+  const alertMailer = opts.smtp
+    ? new AlertMailer({
+        sql: opts.sql,
+        log: opts.log.child({ worker: 'alert-mailer' }),
+        smtpUrl: opts.smtp.url,
+        from: opts.smtp.from,
+        siteUrl: opts.smtp.siteUrl,
+        ...(opts.now ? { now: opts.now } : {}),
+        ...(opts.smtp.alertDelayMs !== undefined ? { instantDelayMs: opts.smtp.alertDelayMs } : {}),
+        onSent: () => mails?.inc({ outcome: 'alert_sent' }),
+        onFailed: () => mails?.inc({ outcome: 'alert_failed' }),
+      })
+    : null;
   const jsm = await jetstreamManager(opts.nc);
-  const consumers = [hexRollupHandler(), notifierHandler({ onNotified: () => mailer?.poke() })].map(
+  const consumers = [
+    hexRollupHandler(),
+    notifierHandler({ onNotified: () => mailer?.poke() }),
+    areaAlertsHandler({ onMatched: () => alertMailer?.poke() }),
+  ].map(
     (handler) =>
       new EventWorker({
         sql: opts.sql,
@@ -76,16 +101,19 @@ export async function startWorkers(opts: WorkersOptions) {
   for (const c of consumers) await c.start();
   sweeper.start();
   mailer?.start();
+  alertMailer?.start();
 
   return {
     consumers,
     sweeper,
     mailer,
+    alertMailer,
     /** Every consumer attached to its durable consumer. */
     ready: () => consumers.every((c) => c.ready),
     async stop() {
       await Promise.all([...consumers.map((c) => c.stop()), sweeper.stop()]);
       await mailer?.stop();
+      await alertMailer?.stop();
     },
   };
 }

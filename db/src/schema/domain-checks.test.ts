@@ -8,6 +8,8 @@ import {
   NODE_KINDS,
   NODE_LIMITS,
   RADIUS_LADDER_M,
+  REPORT_REASONS,
+  REPORT_TEXT_MAX_CHARS,
   THREAD_KINDS,
   THREAD_LIFETIME_HOURS,
   TOPICS,
@@ -89,5 +91,14 @@ describe('the database allows exactly the declared domain values', () => {
     expect(await checksOn('threads', 'expires_at', 'spun_at')).toContain(
       `'${THREAD_LIFETIME_HOURS}:00:00'::interval`,
     );
+  });
+
+  test('report reasons and the length of a report and a moderator note', async () => {
+    expect(literals(await checksOn('reports', 'reason'))).toEqual(sorted(REPORT_REASONS));
+    expect(bound(await checksOn('reports', 'text'), 'char_length(text)', '<=')).toBe(
+      REPORT_TEXT_MAX_CHARS,
+    );
+    const note = await checksOn('reports', 'resolution_note');
+    expect(bound(note, 'char_length(resolution_note)', '<=')).toBe(REPORT_TEXT_MAX_CHARS);
   });
 });

@@ -1,5 +1,12 @@
 // Drizzle mirror of db/migrations (the SQL files are the source of truth).
-import { MAP_STATES, NODE_KINDS, THREAD_KINDS } from '@weltgewebe/events/domain';
+import {
+  ALERT_CADENCES,
+  MAP_STATES,
+  NODE_KINDS,
+  REPORT_OUTCOMES,
+  REPORT_REASONS,
+  THREAD_KINDS,
+} from '@weltgewebe/events/domain';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -289,3 +296,51 @@ export const basemapMeta = pgTable('basemap_meta', {
   version: text('version').notNull(),
   loadedAt: ts('loaded_at').notNull().defaultNow(),
 });
+
+/** Reports of a Knoten or a message and their moderation (core only; 0015_reports.sql). */
+export const reports = pgTable('reports', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  reporterId: uuid('reporter_id').notNull(),
+  nodeId: uuid('node_id').notNull(),
+  messageId: uuid('message_id'),
+  reason: text('reason', { enum: REPORT_REASONS }).notNull(),
+  text: text('text').notNull().default(''),
+  status: text('status', { enum: ['open', ...REPORT_OUTCOMES] })
+    .notNull()
+    .default('open'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  resolvedAt: ts('resolved_at'),
+  resolvedBy: uuid('resolved_by'),
+  resolutionNote: text('resolution_note'),
+});
+
+/** Area alerts: who watches which area or weavery, for what, how often (0016_area_alerts.sql). */
+export const alertSubscriptions = pgTable('alert_subscriptions', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  accountId: uuid('account_id').notNull(),
+  area: polygon('area'),
+  weaveryId: uuid('weavery_id'),
+  label: text('label').notNull(),
+  kinds: text('kinds').array().notNull().default(sql`'{}'`),
+  topics: text('topics').array().notNull().default(sql`'{}'`),
+  cadence: text('cadence', { enum: ALERT_CADENCES }).notNull(),
+  channel: text('channel', { enum: ['mail', 'push'] })
+    .notNull()
+    .default('mail'),
+  unsubscribeToken: text('unsubscribe_token').notNull().unique(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  lastSentAt: ts('last_sent_at'),
+});
+
+/** Matches of new nodes against subscriptions, waiting for (or done with) their mail. */
+export const alertItems = pgTable(
+  'alert_items',
+  {
+    subscriptionId: uuid('subscription_id').notNull(),
+    nodeId: uuid('node_id').notNull(),
+    eventId: uuid('event_id').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    sentAt: ts('sent_at'),
+  },
+  (t) => [primaryKey({ columns: [t.subscriptionId, t.nodeId] })],
+);

@@ -34,6 +34,8 @@ export type MessageItem = Query<Client['messages']['list']>['items'][number];
 export type SearchResult = Query<Client['search']['query']>;
 export type NotificationPage = Query<Client['notifications']['list']>;
 export type WeaveryView = Query<Client['weaveries']['byId']>;
+export type AlertSubscription = Query<Client['alerts']['list']>[number];
+export type ReportQueueItem = Query<Client['reports']['queue']>[number];
 export type WeaveryStats = Query<Client['weaveries']['stats']>;
 // `subscribe` is overloaded; the last overload (an async iterator) names the item type. Items
 // arrive tracked ({ id, data }: the id lets the link resume after a dropped connection).
