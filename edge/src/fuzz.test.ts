@@ -534,7 +534,7 @@ describe.skipIf(!caddyBin)('fuzz through Caddy', () => {
           XDG_CONFIG_HOME: join(home, 'config'),
           SITE_ADDRESS: `:${port}`,
           EDGE_UPSTREAMS: served.url.replace('http://', ''),
-          WEB_UPSTREAM: `127.0.0.1:${web.port}`,
+          WEB_UPSTREAMS: `127.0.0.1:${web.port}`,
         },
         stdout: Bun.file(log),
         stderr: Bun.file(`${log}.err`),

@@ -276,6 +276,8 @@ describe('docker-compose.yml', () => {
         'alloy',
         'grafana',
         'backup',
+        // One-shot, profile `osm`: the OpenStreetMap import (infra/deploy/osm-import.sh).
+        'osm-import',
       ].sort(),
     );
   });
@@ -331,7 +333,7 @@ describe('docker-compose.yml', () => {
         });
       }
     }
-    expect(builds).toBe(5);
+    expect(builds).toBe(6);
   });
 
   test('our images are built here, never pulled from a registry', () => {
@@ -342,7 +344,7 @@ describe('docker-compose.yml', () => {
     );
     expect([...built.keys()].sort()).toEqual(
       [
-        ...['core', 'edge', 'web'].map(
+        ...['core', 'edge', 'web', 'osm'].map(
           (n) => `weltgewebe-${n}:${placeholder('IMAGE_TAG:-latest')}`,
         ),
         // The database's images are not rolled with the app (infra/deploy/roll.sh).

@@ -53,9 +53,10 @@ test('old radius accounts move to the ladder and get a derived point, once', asy
               ${a.radius ? owner`ST_SetSRID(ST_MakePoint(${a.lon}, ${a.lat + 0.001}), 4326)` : null})`;
   }
 
-  expect(await migrate(pg.url(name))).toEqual([
+  // The rule's migration runs next (later ones follow it).
+  expect((await migrate(pg.url(name)))[0]).toBe(
     '0012_derived_radius_point_and_private_statistics.sql',
-  ]);
+  );
 
   const migrated = await owner<
     {
