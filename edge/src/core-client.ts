@@ -6,7 +6,7 @@
 // answer is not repeated here (the caller repeats it with the same operationId).
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import type { CoreRouter } from '@weltgewebe/core/router';
-import { ApiError, type ApiErrorData } from '@weltgewebe/kit';
+import { ApiError, type ApiErrorData, DRAINING_HEADER } from '@weltgewebe/kit';
 
 /** The header with which the core names the WAL position of a command's commit. */
 export const COMMIT_LSN_HEADER = 'x-commit-lsn';
@@ -22,6 +22,11 @@ export interface ForwardContext {
 
 /** How long an instance that refused a connection is passed over. */
 const DOWN_FOR_MS = 2_000;
+/**
+ * How long an instance that said it is draining (a deploy replaces it) is passed over: longer
+ * than its drain, so no call reaches it as it stops listening.
+ */
+const DRAINING_FOR_MS = 15_000;
 
 function refusedConnection(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
@@ -45,7 +50,11 @@ export function coreInstances(baseUrls: string[], fetchImpl: typeof fetch) {
     for (const base of order) {
       try {
         const response = await fetchImpl(`${base}${path}`, init);
-        downUntil.delete(base);
+        if (response.headers.get(DRAINING_HEADER)) {
+          downUntil.set(base, Date.now() + DRAINING_FOR_MS);
+        } else {
+          downUntil.delete(base);
+        }
         return response;
       } catch (error) {
         if (!refusedConnection(error)) throw error;

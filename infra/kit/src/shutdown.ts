@@ -50,16 +50,24 @@ export function gracefulShutdown(opts: GracefulShutdownOptions): Drain {
   return state;
 }
 
-/** Marks an answer of a draining service so the caller does not reuse its connection. */
+/** Says on an answer that its service is draining (the edge passes such a core over). */
+export const DRAINING_HEADER = 'x-draining';
+
+/**
+ * Marks an answer of a draining service so the caller does not reuse its connection, and
+ * says it is draining so callers that choose among instances stop choosing this one.
+ */
 export function closeWhileDraining(response: Response, drain: Drain): Response {
   if (!drain.draining) return response;
   try {
     response.headers.set('connection', 'close');
+    response.headers.set(DRAINING_HEADER, '1');
     return response;
   } catch {
     // Immutable headers (a proxied response): copy them once.
     const headers = new Headers(response.headers);
     headers.set('connection', 'close');
+    headers.set(DRAINING_HEADER, '1');
     return new Response(response.body, {
       status: response.status,
       statusText: response.statusText,

@@ -139,9 +139,15 @@ async function replace(
   service: string,
   release: Release,
   opts: RollOptions,
+  /** The whole environment to go back to (a rollback), instead of laying `release` over it. */
+  restore?: Record<string, string>,
 ): Promise<RollStep> {
   const started = Date.now();
-  await stack.replaceService(service, { RELEASE: release.name, ...release.env?.(service) });
+  if (restore) {
+    await stack.replaceService(service, restore, { exact: true });
+  } else {
+    await stack.replaceService(service, { RELEASE: release.name, ...release.env?.(service) });
+  }
   let why = await waitHealthy(stack, service, release.name, opts.readyTimeoutMs);
   if (!why && (service.startsWith('edge') || service.startsWith('web'))) {
     await Bun.sleep(CADDY_SEES_IT_MS);
@@ -173,6 +179,10 @@ export async function roll(
   const services = ROLL_ORDER.filter((s) => stack.services.has(s));
   const steps: RollStep[] = [];
   const replaced: string[] = [];
+  // What each instance ran with before, so a rollback brings back exactly that.
+  const before = new Map<string, Record<string, string>>(
+    services.map((s) => [s, { ...stack.services.get(s)!.env }]),
+  );
   let failure: { at: string; why: string } | null = null;
   opts.log(`roll ${previous.name} → ${target.name}: ${services.join(', ')}`);
   for (const service of services) {
@@ -199,7 +209,10 @@ export async function roll(
 
   opts.log(`roll failed at ${failure.at} (${failure.why}); rolling back to ${previous.name}`);
   for (const service of [...replaced].reverse()) {
-    const step = await replace(stack, service, previous, opts);
+    const step = await replace(stack, service, previous, opts, {
+      ...before.get(service)!,
+      RELEASE: previous.name,
+    });
     steps.push(step);
     if (!step.ok) {
       return {

@@ -11,7 +11,7 @@ export interface ServiceProcess {
    * Starts the same command again (after it died, was killed or was stopped); output goes on
    * as before. `env` replaces variables of the environment it started with (a new release).
    */
-  respawn(env?: Record<string, string>): void;
+  respawn(env?: Record<string, string>, exact?: boolean): void;
   /** The environment of the running process, beyond ours. */
   readonly env: Record<string, string>;
 }
@@ -80,8 +80,8 @@ export function spawnService(opts: SpawnOptions): ServiceProcess {
     name: opts.name,
     proc: launch(),
     stop: () => stopProcess(service.proc),
-    respawn: (env) => {
-      if (env) currentEnv = { ...currentEnv, ...env };
+    respawn: (env, exact) => {
+      if (env) currentEnv = exact ? { ...env } : { ...currentEnv, ...env };
       service.proc = launch();
     },
     get env() {

@@ -99,7 +99,11 @@ export interface RunningStack {
    * the same command with `env` laid over its environment (e.g. another RELEASE). Resolves
    * once the new process listens; readiness is the caller's to wait for.
    */
-  replaceService(name: string, env: Record<string, string>): Promise<void>;
+  replaceService(
+    name: string,
+    env: Record<string, string>,
+    opts?: { exact?: boolean },
+  ): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -405,11 +409,11 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
         service.respawn();
         await waitReady(service, readyUrl);
       },
-      async replaceService(name, env) {
+      async replaceService(name, env, replaceOpts) {
         const service = services.get(name);
         if (!service) throw new Error(`no service ${name}`);
         await service.stop();
-        service.respawn(env);
+        service.respawn(env, replaceOpts?.exact);
       },
       stop: stopAll,
     };
