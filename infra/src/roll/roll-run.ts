@@ -52,13 +52,16 @@ function brokenFor(stack: RunningStack, service: string): Release['env'] {
   };
 }
 
+/** The first words of a failure, for the one summary line (the log has the whole of it). */
+const shorten = (why: string) => (why.length > 90 ? `${why.slice(0, 87)}…` : why);
+
 function describe(kind: string, from: string, to: string, result: RollResult, stats: ClientStats) {
   const failed = stats.errors.length;
   const seconds = result.steps.reduce((s, step) => s + step.seconds, 0).toFixed(0);
   const smoke = result.smoke?.ok ? 'smoke ok' : 'smoke FAILED';
   const what = result.ok
     ? `${result.steps.length} instances replaced one at a time in ${seconds} s, ${smoke}`
-    : `failed at ${result.failedAt} (${result.why}); ${result.rolledBack ? `back on ${result.running}` : 'NOT rolled back'} in ${seconds} s, ${smoke}`;
+    : `failed at ${result.failedAt} (${shorten(result.why ?? '')}); ${result.rolledBack ? `back on ${result.running}` : 'NOT rolled back'} in ${seconds} s, ${smoke}`;
   return `${kind}: ${from} → ${to}: ${what}; load: ${stats.requests} requests, ${failed} failed`;
 }
 
