@@ -9,28 +9,45 @@ export const TEST_CLIENT = {
 };
 
 let oidc: Promise<DevOidc> | null = null;
-const tokens = new Map<DemoRole, Promise<OidcTokens>>();
+/** Tokens per role with the time they stop being worth handing out (a slow run outlives them). */
+const tokens = new Map<DemoRole, { pending: Promise<OidcTokens>; renewAt: number }>();
+/** A token is handed out only while it has at least this much life left. */
+const MIN_LIFE_MS = 90_000;
 
 export function testOidc(): Promise<DevOidc> {
   oidc ??= startDevOidc({ port: 0, log: false, redirectUris: [TEST_CLIENT.redirectUri] });
   return oidc;
 }
 
-/** Logs a demo user in through the real code flow (once per process) and returns the tokens. */
+/**
+ * Logs a demo user in through the real code flow and returns the tokens; the same tokens are
+ * reused until they come near their expiry, then the user logs in again.
+ */
 export async function tokensFor(role: DemoRole): Promise<OidcTokens> {
-  let pending = tokens.get(role);
-  if (!pending) {
-    pending = testOidc().then((p) =>
+  const held = tokens.get(role);
+  if (held && Date.now() < held.renewAt) return held.pending;
+  const entry = {
+    pending: null as unknown as Promise<OidcTokens>,
+    renewAt: Number.POSITIVE_INFINITY,
+  };
+  entry.pending = testOidc()
+    .then((p) =>
       loginWithCodeFlow({
         issuer: p.issuer,
         ...TEST_CLIENT,
         username: role,
         password: DEMO_PASSWORD,
       }),
-    );
-    tokens.set(role, pending);
-  }
-  return pending;
+    )
+    .then((t) => {
+      entry.renewAt = Date.now() + t.expiresIn * 1000 - MIN_LIFE_MS;
+      return t;
+    });
+  entry.pending.catch(() => {
+    if (tokens.get(role) === entry) tokens.delete(role);
+  });
+  tokens.set(role, entry);
+  return entry.pending;
 }
 
 export async function accessTokenFor(role: DemoRole): Promise<string> {
