@@ -3,6 +3,8 @@
 // map works inside another site's frame while every other page refuses to be framed, and the
 // export links download the data with its licence. The page asks no other host for anything.
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type BrowserContext, expect, test } from '@playwright/test';
 import { issuerOrigin } from './map-page';
 
@@ -22,8 +24,12 @@ function otherSiteOf(baseURL: string): string {
 }
 
 /** Requests of our pages to any host but ours (the other site's own page excepted). */
-function watchForeign(context: BrowserContext, appOrigin: string): string[] {
-  const OTHER_SITE = otherSiteOf(appOrigin);
+function watchForeign(
+  context: BrowserContext,
+  appOrigin: string,
+  otherSite = otherSiteOf(appOrigin),
+): string[] {
+  const OTHER_SITE = otherSite;
   const foreign: string[] = [];
   context.on('request', (request) => {
     const url = request.url();
@@ -113,40 +119,53 @@ test('only the embed page may be framed: its headers, and clear errors for a bro
   expect((await request.get('/embed?weavery=atlantis')).status()).toBe(404);
 });
 
-// Open: in this Chromium the embed frame's request inside the other origin's page ends without
-// a response (status -1 in the trace), not with a CSP refusal; the headers above are right and
-// Caddy's own test (infra/src/ops-config.test.ts) holds them. Not yet understood, so not claimed.
-test.fixme('the embed map works inside another site, every other page refuses to be framed', async ({
+/** Serves one page from a real loopback server of its own: another origin, as another site would be. */
+async function otherSiteServing(
+  html: string,
+): Promise<{ origin: string; close: () => Promise<void> }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(html);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+test('the embed map works inside another site, every other page refuses to be framed', async ({
   page,
   context,
   baseURL,
 }) => {
-  const foreign = watchForeign(context, new URL(baseURL!).origin);
-  // Another site (another origin) that frames our embed page and, against the rules, our map.
-  const otherSite = otherSiteOf(baseURL!);
-  await page.route(`${otherSite}/verein/**`, (route) =>
-    route.fulfill({
-      contentType: 'text/html',
-      body: `<!doctype html><h1>Nachbarschaftsverein</h1>
+  // Another site (its own server and origin) that frames our embed page and, against the rules,
+  // our map. (A page made up by the browser itself has no network address; Chromium then does
+  // not let it frame a local one at all, so the other site is a real server.)
+  const otherSite = await otherSiteServing(`<!doctype html><h1>Nachbarschaftsverein</h1>
         <iframe name="embed" src="${baseURL}/embed?weavery=hamburg" width="360" height="420"></iframe>
-        <iframe name="plain" src="${baseURL}/" width="360" height="200"></iframe>`,
-    }),
-  );
-  await page.goto(`${otherSite}/verein/karte.html`);
-  const framed = page.frameLocator('iframe[name=embed]');
-  await expect(framed.getByTestId('embed-open')).toHaveText(/Ortsweberei Hamburg/);
-  await expect(framed.getByTestId('embed-open')).toHaveAttribute('href', '/w/hamburg');
-  // The map's first picture is drawn from our own tiles inside the frame.
-  await expect(framed.locator('[data-preview]')).toHaveAttribute('data-preview', /drawn|gone/, {
-    timeout: 30_000,
-  });
-  // No sign-in and no commands in the embed.
-  await expect(framed.getByRole('link', { name: 'Anmelden' })).toHaveCount(0);
-  // The map page itself is refused: Chromium shows its error page in that frame.
-  await expect
-    .poll(() => page.frame({ name: 'plain' })?.url() ?? '', { timeout: 15_000 })
-    .toMatch(/^chrome-error:/);
-  expect(foreign).toEqual([]);
+        <iframe name="plain" src="${baseURL}/" width="360" height="200"></iframe>`);
+  try {
+    const foreign = watchForeign(context, new URL(baseURL!).origin, otherSite.origin);
+    await page.goto(`${otherSite.origin}/verein/karte.html`);
+    const framed = page.frameLocator('iframe[name=embed]');
+    await expect(framed.getByTestId('embed-open')).toHaveText(/Ortsweberei Hamburg/);
+    await expect(framed.getByTestId('embed-open')).toHaveAttribute('href', '/w/hamburg');
+    // The map's first picture is drawn from our own tiles inside the frame.
+    await expect(framed.locator('[data-preview]')).toHaveAttribute('data-preview', /drawn|gone/, {
+      timeout: 30_000,
+    });
+    // No sign-in and no commands in the embed.
+    await expect(framed.getByRole('link', { name: 'Anmelden' })).toHaveCount(0);
+    // The map page itself is refused: Chromium shows its error page in that frame.
+    await expect
+      .poll(() => page.frame({ name: 'plain' })?.url() ?? '', { timeout: 15_000 })
+      .toMatch(/^chrome-error:/);
+    expect(foreign).toEqual([]);
+  } finally {
+    await otherSite.close();
+  }
 });
 
 test('a weavery exports its nodes and events from the share box', async ({ page }) => {
