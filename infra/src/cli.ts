@@ -78,6 +78,7 @@ async function up(args: string[]) {
     log,
     backup: { dir: join(dataDir, 'backup'), port: backupPortFromEnv() },
     osmDir: join(REPO_ROOT, '.data', 'osm'),
+    mail: { dir: join(dataDir, 'mail') },
   });
   if (topology === 'ha') {
     const port = (name: string) => new URL(stack.readyUrls.get(name)!).port;

@@ -120,6 +120,9 @@ async function e2eTests(
     output: { logDir },
     log,
     osmDir,
+    mail: { dir: join(dataDir, 'mail') },
+    // Area alerts: an instant alert gathers a burst for 2 s, not a minute.
+    coreEnv: { ALERT_INSTANT_DELAY_MS: '2000' },
   });
   const report = join(resultsDir, 'playwright.json');
   rmSync(report, { force: true });
@@ -137,6 +140,8 @@ async function e2eTests(
         E2E_OIDC_ISSUER: stack.issuer,
         // Sign-out test: the old token is tried at the core directly, too.
         E2E_CORE_URL: `http://127.0.0.1:${stack.ports.core}`,
+        // Area alerts: the e-mails the workers sent, one .eml file each.
+        E2E_MAIL_DIR: stack.mailDir ?? '',
         PLAYWRIGHT_JSON_OUTPUT_NAME: report,
       },
     );

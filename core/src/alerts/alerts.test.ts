@@ -4,11 +4,11 @@
 // instant and daily mails with RFC 8058 unsubscribe headers, and the token unsubscribe.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { EventEnvelope } from '@weltgewebe/events/contracts';
+import { startSmtpSink } from '@weltgewebe/infra/testing';
 import { type ApiError, createLogger } from '@weltgewebe/kit';
 import { type CoreHarness, startCoreHarness } from '../testing/core-harness.ts';
 import { failureOf } from '../testing/failure-of.ts';
 import { innerCallerAs } from '../testing/inner-caller.ts';
-import { startSmtpSink } from '../testing/smtp-sink.ts';
 import { AlertMailer, areaAlertsHandler } from '../workers/area-alerts.ts';
 import { processEnvelope } from '../workers/event-worker.ts';
 

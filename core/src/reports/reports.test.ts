@@ -4,12 +4,12 @@
 // audit row for every step.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { REPORTS_PER_DAY } from '@weltgewebe/events/domain';
+import { startSmtpSink } from '@weltgewebe/infra/testing';
 import type { ApiError } from '@weltgewebe/kit';
 import { createLogger } from '@weltgewebe/kit';
 import { type CoreHarness, startCoreHarness } from '../testing/core-harness.ts';
 import { failureOf } from '../testing/failure-of.ts';
 import { innerCallerAs } from '../testing/inner-caller.ts';
-import { startSmtpSink } from '../testing/smtp-sink.ts';
 import { NotificationMailer } from '../workers/notifier.ts';
 
 let h: CoreHarness;

@@ -20,6 +20,7 @@ import { type NatsClusterHandle, startNatsCluster } from '../services/nats-clust
 import { startPostgres } from '../services/postgres.ts';
 import { type ReplicaHandle, startReplica } from '../services/postgres-replica.ts';
 import { findBinary } from '../services/system-packages.ts';
+import { startSmtpSink } from './mail-catcher.ts';
 import { type ServiceProcess, spawnService } from './processes.ts';
 
 export const REPO_ROOT = join(import.meta.dir, '../../..');
@@ -75,6 +76,11 @@ export interface StackOptions {
   backup?: { dir: string; port: number };
   /** The newest OpenStreetMap extract here is imported into the basemap once (`.data/osm`). */
   osmDir?: string;
+  /**
+   * The workers send their e-mails (notifications, area alerts, report outcomes) to a local
+   * mail catcher that writes each one into `dir` as an .eml file; nothing leaves the machine.
+   */
+  mail?: { dir: string };
 }
 
 export interface RunningStack {
@@ -92,6 +98,8 @@ export interface RunningStack {
   replica: ReplicaHandle | null;
   /** HA topology: the three NATS nodes. */
   natsCluster: NatsClusterHandle | null;
+  /** Where the mail catcher writes the e-mails (with `mail`), else null. */
+  mailDir: string | null;
   /** Starts a service again (after it was killed) and waits until it is ready. */
   restartService(name: string): Promise<void>;
   /**
@@ -266,9 +274,15 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     // HA: edges, cores and webs drain before they stop, so rolling one of them drops nothing
     // (Caddy's health checks run every 3 s).
     const drainEnv: Record<string, string> = ha ? { DRAIN_MS: '4000' } : {};
+    const mail = opts.mail ? await startSmtpSink({ dir: opts.mail.dir }) : null;
+    if (mail) {
+      started.push(mail);
+      log(`e-mails go to a local catcher and are written to ${opts.mail!.dir}`);
+    }
     const coreEnv = {
       ...common,
       CORE_DATABASE_URL: pg.url(undefined, 'weltgewebe_core'),
+      ...(mail ? { SMTP_URL: mail.url } : {}),
       ...(ha ? { NATS_STREAM_REPLICAS: '3' } : {}),
       ...opts.coreEnv,
     };
@@ -402,6 +416,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       readyUrls,
       replica,
       natsCluster,
+      mailDir: opts.mail?.dir ?? null,
       async restartService(name) {
         const service = services.get(name);
         const readyUrl = readyUrls.get(name);

@@ -1,6 +1,7 @@
 // Test helpers that run real services (never mocks): databases, NATS, OIDC logins.
 
 export { DEMO_PASSWORD } from '../oidc/provider.ts';
+export { parseMail, type SmtpSink, type SunkMail, startSmtpSink } from '../stack/mail-catcher.ts';
 export { accessTokenFor, stopTestOidc, TEST_CLIENT, testOidc, tokensFor } from './auth.ts';
 export { loginWithCodeFlow } from './oidc-login.ts';
 export {

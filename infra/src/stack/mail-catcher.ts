@@ -1,6 +1,10 @@
-// A real SMTP server (smtp-server) on a free loopback port that keeps every mail it receives,
-// with the headers parsed and the text body's transfer encoding undone, for mail tests.
+// The local stack's mail catcher: a real SMTP server (smtp-server) on a free loopback port that
+// keeps every mail it receives, with the headers parsed and the text body's transfer encoding
+// undone (for tests), and, given a directory, writes each one there as an .eml file (for `up`
+// and the browser tests: nothing leaves the machine, and the mails can be read).
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 
 export interface SunkMail {
@@ -42,8 +46,17 @@ export function parseMail(raw: string, to: string[] = []): SunkMail {
   return { to, raw, headers, text: decodeBody(raw.slice(split + 4), encoding) };
 }
 
-export async function startSmtpSink() {
+export interface SmtpSink {
+  mails: SunkMail[];
+  /** smtp://127.0.0.1:<port>, for SMTP_URL. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** `dir`: also write each mail there as `<n>-<time>.eml` (the order they arrived in). */
+export async function startSmtpSink(opts: { dir?: string } = {}): Promise<SmtpSink> {
   const mails: SunkMail[] = [];
+  if (opts.dir) mkdirSync(opts.dir, { recursive: true });
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -53,7 +66,12 @@ export async function startSmtpSink() {
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const to = session.envelope.rcptTo.map((r) => r.address);
-        mails.push(parseMail(Buffer.concat(chunks).toString('utf8'), to));
+        const raw = Buffer.concat(chunks).toString('utf8');
+        mails.push(parseMail(raw, to));
+        if (opts.dir) {
+          const name = `${String(mails.length).padStart(5, '0')}-${Date.now()}.eml`;
+          writeFileSync(join(opts.dir, name), `X-Envelope-To: ${to.join(', ')}\r\n${raw}`);
+        }
         callback();
       });
     },
