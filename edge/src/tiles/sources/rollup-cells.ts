@@ -23,6 +23,11 @@ export interface RollupLevel {
 // of their children).
 const REACH_KM: Record<number, number> = { 0: 2500, 1: 950, 2: 360, 3: 140, 5: 20, 7: 3 };
 
+/** How far (km) a cell of this resolution (3, 5 or 7) reaches from any point in it. */
+export function cellReachKm(resolution: number): number {
+  return REACH_KM[resolution]!;
+}
+
 /** z0–2 → parents at resolution z of res-3 cells, z3–4 → 3, z5–6 → 5, z7–8 → 7, z9+ → none. */
 export function rollupLevel(z: number): RollupLevel | null {
   if (z > ROLLUP_MAX_ZOOM) return null;
@@ -46,9 +51,29 @@ const kindColumn: Record<NodeKind, string> = {
  * event, nodes (of the selected kinds), accounts, threads, boundary and centre (4326).
  * With a topic filter the counts come from the nodes of each cell (rollups hold no topics),
  * through the per-resolution H3 columns, so a whole cell is still counted even where it
- * reaches beyond the tile.
+ * reaches beyond the tile. With `limit`, only that many cells, the fullest first.
  */
 export function rollupCellsSql(
+  sql: Sql,
+  tile: TileCoord,
+  level: RollupLevel,
+  filters: TileFilters,
+  measure: CellMeasure,
+  limit?: number,
+) {
+  const query = cellsOfTile(sql, tile, level, filters, measure);
+  if (limit === undefined) return query;
+  // The cells with the most in them are kept; the emptiest are left out first.
+  const weight =
+    measure === 'accounts'
+      ? sql`accounts`
+      : measure === 'nodes'
+        ? sql`nodes`
+        : sql`nodes + accounts + threads`;
+  return sql`SELECT * FROM (${query}) q ORDER BY ${weight} DESC, cell LIMIT ${limit}`;
+}
+
+function cellsOfTile(
   sql: Sql,
   tile: TileCoord,
   level: RollupLevel,
