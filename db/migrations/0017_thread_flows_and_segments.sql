@@ -7,16 +7,17 @@
 --   the account's cell, the node's cell) with the number of live threads, the sum of their
 --   expiry times (mean strength) and the sums of their ends in Web Mercator, so the flow's
 --   line runs from the mean account point to the mean node point of its threads. Resolution
---   3 serves z5–6, resolution 5 z7–8 (edge/src/tiles/sources/threads.ts).
+--   3 serves z5–8 (edge/src/tiles/sources/threads.ts). Resolution 5 was tried for z7–8 and
+--   aggregates nothing in the generated large world (257,000 flows for 300,000 threads, 61,000
+--   in one z8 tile); the column is there for a finer level should a world need one.
 -- * thread_segments: from z9 each live line in Web Mercator, cut into pieces no longer than a
 --   z9 tile is wide, one row each, so that a box hit means a nearby line, not one of the
 --   long lines whose box merely covers the tile. In 3857 already: no transform per feature.
 --
--- threads keeps the cells its flows were counted in (from_r3 … to_r5, set with the line), so
+-- threads keeps the cells its flows were counted in (from_r3, to_r3, set with the line), so
 -- a write can take back exactly what the row contributed before, whatever moved since.
 
-ALTER TABLE threads ADD COLUMN from_r3 bigint, ADD COLUMN to_r3 bigint,
-  ADD COLUMN from_r5 bigint, ADD COLUMN to_r5 bigint;
+ALTER TABLE threads ADD COLUMN from_r3 bigint, ADD COLUMN to_r3 bigint;
 
 -- The line and the cells of its ends, or NULLs while the thread is not drawn.
 CREATE OR REPLACE FUNCTION threads_keep_line() RETURNS trigger
@@ -25,17 +26,16 @@ DECLARE
   ends record;
 BEGIN
   NEW.line := NULL;
-  NEW.from_r3 := NULL; NEW.to_r3 := NULL; NEW.from_r5 := NULL; NEW.to_r5 := NULL;
+  NEW.from_r3 := NULL; NEW.to_r3 := NULL;
   IF NEW.expired_at IS NULL THEN
-    SELECT ST_MakeLine(a.public_point, n.location) AS line,
-           a.h3_r3 AS a3, a.h3_r5 AS a5, n.h3_r3 AS n3, n.h3_r5 AS n5
+    SELECT ST_MakeLine(a.public_point, n.location) AS line, a.h3_r3 AS a3, n.h3_r3 AS n3
       INTO ends
       FROM accounts a, live_nodes n
      WHERE a.id = NEW.account_id AND n.id = NEW.node_id
        AND a.map_state <> 'not_on_map' AND a.public_point IS NOT NULL;
     IF FOUND THEN
       NEW.line := ends.line;
-      NEW.from_r3 := ends.a3; NEW.to_r3 := ends.n3; NEW.from_r5 := ends.a5; NEW.to_r5 := ends.n5;
+      NEW.from_r3 := ends.a3; NEW.to_r3 := ends.n3;
     END IF;
   END IF;
   RETURN NEW;
@@ -107,7 +107,7 @@ CREATE TRIGGER threads_keep_segments AFTER INSERT OR UPDATE ON threads
 -- ---------------------------------------------------------------- flows (z5–8)
 
 CREATE TABLE thread_flows (
-  resolution   smallint NOT NULL CHECK (resolution IN (3, 5)),
+  resolution   smallint NOT NULL CHECK (resolution = 3),
   from_cell    bigint NOT NULL,
   to_cell      bigint NOT NULL,
   -- No CHECK (threads >= 0): INSERT … ON CONFLICT checks the proposed row (a negative delta)
@@ -137,15 +137,15 @@ RETURNS geometry LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     ST_SetSRID(ST_MakeLine(ST_MakePoint(fx / n, fy / n), ST_MakePoint(tx / n, ty / n)), 3857) END
 $$;
 
--- What one thread row adds to (sign 1) or takes from (sign -1) its two flows.
+-- What one thread row adds to (sign 1) or takes from (sign -1) its flow.
 CREATE FUNCTION thread_flow_parts(line geometry, from_r3 bigint, to_r3 bigint,
-                                  from_r5 bigint, to_r5 bigint, expires_at timestamptz, sign integer)
+                                  expires_at timestamptz, sign integer)
 RETURNS SETOF thread_flow_change LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT ROW(r.res, r.fc, r.tc, sign, sign * extract(epoch FROM expires_at)::float8,
              sign * ST_X(p.a), sign * ST_Y(p.a), sign * ST_X(p.n), sign * ST_Y(p.n))::thread_flow_change
     FROM (SELECT ST_Transform(ST_StartPoint(line), 3857) AS a,
                  ST_Transform(ST_EndPoint(line), 3857) AS n) p,
-         (VALUES (3::smallint, from_r3, to_r3), (5::smallint, from_r5, to_r5)) AS r(res, fc, tc)
+         (VALUES (3::smallint, from_r3, to_r3)) AS r(res, fc, tc)
    WHERE line IS NOT NULL AND r.fc IS NOT NULL AND r.tc IS NOT NULL
 $$;
 
@@ -187,7 +187,7 @@ LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM thread_flows_apply(ARRAY(
     SELECT p FROM new_rows n,
-      thread_flow_parts(n.line, n.from_r3, n.to_r3, n.from_r5, n.to_r5, n.expires_at, 1) p));
+      thread_flow_parts(n.line, n.from_r3, n.to_r3, n.expires_at, 1) p));
   RETURN NULL;
 END $$;
 
@@ -196,16 +196,16 @@ LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM thread_flows_apply(ARRAY(
     WITH changed AS (
-      SELECT o.line AS old_line, o.from_r3 AS old_f3, o.to_r3 AS old_t3, o.from_r5 AS old_f5,
-             o.to_r5 AS old_t5, o.expires_at AS old_expires, n.*
+      SELECT o.line AS old_line, o.from_r3 AS old_f3, o.to_r3 AS old_t3,
+             o.expires_at AS old_expires, n.*
         FROM old_rows o JOIN new_rows n ON n.id = o.id
-       WHERE (o.line, o.expires_at, o.from_r3, o.to_r3, o.from_r5, o.to_r5)
-             IS DISTINCT FROM (n.line, n.expires_at, n.from_r3, n.to_r3, n.from_r5, n.to_r5))
+       WHERE (o.line, o.expires_at, o.from_r3, o.to_r3)
+             IS DISTINCT FROM (n.line, n.expires_at, n.from_r3, n.to_r3))
     SELECT p FROM changed c,
-      thread_flow_parts(c.old_line, c.old_f3, c.old_t3, c.old_f5, c.old_t5, c.old_expires, -1) p
+      thread_flow_parts(c.old_line, c.old_f3, c.old_t3, c.old_expires, -1) p
     UNION ALL
     SELECT p FROM changed c,
-      thread_flow_parts(c.line, c.from_r3, c.to_r3, c.from_r5, c.to_r5, c.expires_at, 1) p));
+      thread_flow_parts(c.line, c.from_r3, c.to_r3, c.expires_at, 1) p));
   RETURN NULL;
 END $$;
 
@@ -214,13 +214,13 @@ LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM thread_flows_apply(ARRAY(
     SELECT p FROM old_rows o,
-      thread_flow_parts(o.line, o.from_r3, o.to_r3, o.from_r5, o.to_r5, o.expires_at, -1) p));
+      thread_flow_parts(o.line, o.from_r3, o.to_r3, o.expires_at, -1) p));
   RETURN NULL;
 END $$;
 
 -- ---------------------------------------------------------------- backfill, then triggers
 
-UPDATE threads t SET from_r3 = a.h3_r3, from_r5 = a.h3_r5, to_r3 = n.h3_r3, to_r5 = n.h3_r5
+UPDATE threads t SET from_r3 = a.h3_r3, to_r3 = n.h3_r3
   FROM accounts a, nodes n
  WHERE t.line IS NOT NULL AND a.id = t.account_id AND n.id = t.node_id;
 
@@ -235,7 +235,7 @@ SELECT p.resolution, p.from_cell, p.to_cell, sum(p.threads), sum(p.expires_sum),
        sum(p.from_x_sum), sum(p.from_y_sum), sum(p.to_x_sum), sum(p.to_y_sum),
        thread_flow_line(sum(p.from_x_sum), sum(p.from_y_sum), sum(p.to_x_sum), sum(p.to_y_sum),
                         sum(p.threads)::integer)
-  FROM threads t, thread_flow_parts(t.line, t.from_r3, t.to_r3, t.from_r5, t.to_r5, t.expires_at, 1) p
+  FROM threads t, thread_flow_parts(t.line, t.from_r3, t.to_r3, t.expires_at, 1) p
  WHERE t.line IS NOT NULL
  GROUP BY 1, 2, 3;
 

@@ -144,8 +144,6 @@ export const threads = pgTable('threads', {
   /** The H3 cells (account, node) of the flows it is counted in, set with the line (0017). */
   fromR3: h3('from_r3'),
   toR3: h3('to_r3'),
-  fromR5: h3('from_r5'),
-  toR5: h3('to_r5'),
 });
 
 /** Pieces of each live line in Web Mercator, for tiles from z9 (0017, kept by triggers). */
@@ -164,7 +162,7 @@ export const threadSegments = pgTable(
   (t) => [primaryKey({ columns: [t.threadId, t.part] })],
 );
 
-/** Live threads per pair of H3 cells (resolutions 3 and 5), for tiles below z9 (0017). */
+/** Live threads per pair of H3 cells (resolution 3), for tiles below z9 (0017). */
 export const threadFlows = pgTable(
   'thread_flows',
   {

@@ -60,7 +60,7 @@ const expected = async () =>
              sum(p.to_x_sum), sum(p.to_y_sum), sum(p.threads)::int), 4326), 0.0001)) AS line,
            round(((sum(p.expires_sum) / sum(p.threads) - extract(epoch FROM now())) / 3600)::numeric)::int AS hours
       FROM threads t,
-           thread_flow_parts(t.line, t.from_r3, t.to_r3, t.from_r5, t.to_r5, t.expires_at, 1) p
+           thread_flow_parts(t.line, t.from_r3, t.to_r3, t.expires_at, 1) p
      WHERE t.line IS NOT NULL
      GROUP BY p.resolution, p.from_cell, p.to_cell
      ORDER BY 1, 3, 2`;
@@ -86,10 +86,7 @@ test('threads between the same cells are one flow from the mean account point to
   const got = await flows();
   expect(got).toEqual(await expected());
   const mine = got.filter((f) => f.line.startsWith('LINESTRING(10.1 50'));
-  expect(mine.map((f) => [f.resolution, f.threads, f.hours])).toEqual([
-    [3, 2, 126],
-    [5, 2, 126],
-  ]);
+  expect(mine.map((f) => [f.resolution, f.threads, f.hours])).toEqual([[3, 2, 126]]);
   expect(mine[0]!.line).toBe('LINESTRING(10.1 50,10.1 50.5)');
 });
 
@@ -146,6 +143,6 @@ test('many threads changing in one statement keep the flows exact', async () => 
              WHERE id = ${a}`;
   expect(await flows()).toEqual(await expected());
   const [left] = await sql<{ n: number }[]>`
-    SELECT count(*)::int AS n FROM thread_flows WHERE from_cell IN (${from.r3}, ${from.r5})`;
+    SELECT count(*)::int AS n FROM thread_flows WHERE from_cell = ${from.r3}`;
   expect(left!.n).toBe(0);
 });

@@ -22,6 +22,8 @@ export interface TileServiceOptions {
   /** Hears an invalidation that failed (the cache is cleared then). */
   log: Logger;
   settleDelaysMs?: number[];
+  /** COMPOSITE_BUDGET_BYTES unless given (tests). */
+  compositeBudgetBytes?: number;
 }
 
 const WORLD_BOUNDS = [-180, -85.0511, 180, 85.0511];
@@ -42,6 +44,7 @@ export const LEAVE_OUT_ORDER = ['threads', 'hex', 'accounts', 'nodes'];
  * Only sources that can draw fewer take part (they report `features`).
  */
 async function fitBudget(
+  budget: number,
   db: Sql,
   sources: TileSource[],
   tile: TileCoord,
@@ -51,12 +54,12 @@ async function fitBudget(
   let total = parts.reduce((n, p) => n + p.mvt.byteLength, 0);
   const out = [...parts];
   for (const name of LEAVE_OUT_ORDER) {
-    if (total <= COMPOSITE_BUDGET_BYTES) break;
+    if (total <= budget) break;
     const i = sources.findIndex((s) => s.name === name);
     const part = out[i];
     if (i < 0 || !part?.features) continue;
     const bytes = part.mvt.byteLength;
-    const keepBytes = Math.max(0, bytes - (total - COMPOSITE_BUDGET_BYTES));
+    const keepBytes = Math.max(0, bytes - (total - budget));
     // Features differ in size: aim a tenth under the share (measured again after).
     const limit = Math.floor(((part.features * keepBytes) / bytes) * 0.9);
     const source = sources[i]!;
@@ -101,7 +104,16 @@ export function createTileService(opts: TileServiceOptions) {
           inZoomRange(s, tile.z) ? s.render(db, tile, filtersFor(filters, s.filters)) : EMPTY_LAYER,
         ),
       );
-      return sources.length > 1 ? fitBudget(db, sources, tile, filters, parts) : parts;
+      return sources.length > 1
+        ? fitBudget(
+            opts.compositeBudgetBytes ?? COMPOSITE_BUDGET_BYTES,
+            db,
+            sources,
+            tile,
+            filters,
+            parts,
+          )
+        : parts;
     };
     let parts: Awaited<ReturnType<typeof renderOn>>;
     try {

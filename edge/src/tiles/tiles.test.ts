@@ -457,10 +457,26 @@ describe('threads', () => {
     expect(await present()).toBe(false);
   });
 
-  test('threads start at z5: lower zooms have an empty layer (hex carries the counts)', async () => {
+  test('threads start at z5 as flows between cells; lower zooms have an empty layer (hex carries the counts)', async () => {
     const res = await fetchTile(h.request, 'threads', tileOf(from, 4));
     expect(res.features).toEqual([]);
-    expect((await fetchTile(h.request, 'threads', tileOf(from, 5))).features.length).toBe(2);
+    for (const z of [5, 8]) {
+      const t = tileOf(from, z);
+      const flows = (await fetchTile(h.request, 'threads', t)).features;
+      expect(flows.length).toBeGreaterThan(0);
+      for (const f of flows) {
+        expect(f.properties.flow).toBe(true);
+        expect(f.properties.strength as number).toBeGreaterThanOrEqual(0);
+        expect(f.properties.strength as number).toBeLessThanOrEqual(1);
+        expect(f.properties.node_id).toBeUndefined();
+      }
+      // Every line the tile covers is counted in one flow (a thread past its time until the
+      // sweeper ends it); the expired one and the one without a line are not.
+      const [lines] = await h.core.sql<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM threads
+         WHERE line IS NOT NULL AND line && ST_Transform(ST_TileEnvelope(${t.z}, ${t.x}, ${t.y}), 4326)`;
+      expect(flows.reduce((n, f) => n + (f.properties.count as number), 0)).toBe(lines!.n);
+    }
   });
 });
 

@@ -26,9 +26,8 @@ async function clusters(sql: Sql, tile: TileCoord, limit?: number) {
   const level = rollupLevel(tile.z)!;
   return layerOf(sql<{ mvt: Uint8Array | null; features: number }[]>`
     WITH b AS (${tileBounds(sql, tile)}),
-    c AS MATERIALIZED (${rollupCellsSql(sql, tile, level, NO_FILTERS, 'accounts', limit)})
-    SELECT (SELECT count(*)::int FROM c) AS features,
-           ST_AsMVT(f, 'accounts', 4096, 'geom', 'fid') AS mvt FROM (
+    c AS (${rollupCellsSql(sql, tile, level, NO_FILTERS, 'accounts', limit)})
+    SELECT ST_AsMVT(f, 'accounts', 4096, 'geom', 'fid') AS mvt, count(*)::int AS features FROM (
       SELECT tile_h3_feature_id(c.cell) AS fid,
              ST_AsMVTGeom(ST_Transform(c.centre, 3857), b.env, 4096, 64, true) AS geom,
              true AS cluster, ${sql.unsafe(kCount('c.accounts'))},

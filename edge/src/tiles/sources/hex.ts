@@ -27,9 +27,8 @@ export const hexSource: TileSource = {
     if (!level) return EMPTY_LAYER;
     return layerOf(sql<{ mvt: Uint8Array | null; features: number }[]>`
         WITH b AS (${tileBounds(sql, tile)}),
-        c AS MATERIALIZED (${rollupCellsSql(sql, tile, level, filters, 'any', options?.limit)})
-        SELECT (SELECT count(*)::int FROM c) AS features,
-               ST_AsMVT(f, 'hex', 4096, 'geom', 'fid') AS mvt FROM (
+        c AS (${rollupCellsSql(sql, tile, level, filters, 'any', options?.limit)})
+        SELECT ST_AsMVT(f, 'hex', 4096, 'geom', 'fid') AS mvt, count(*)::int AS features FROM (
           SELECT tile_h3_feature_id(c.cell) AS fid,
                  ST_AsMVTGeom(ST_Transform(c.boundary, 3857), b.env, 4096, 64, true) AS geom,
                  to_hex(c.cell) AS cell, c.resolution, c.nodes, c.place, c.resource, c.project,

@@ -24,9 +24,8 @@ async function clusters(sql: Sql, tile: TileCoord, filters: TileFilters, limit?:
   const level = rollupLevel(tile.z)!;
   return layerOf(sql<{ mvt: Uint8Array | null; features: number }[]>`
     WITH b AS (${tileBounds(sql, tile)}),
-    c AS MATERIALIZED (${rollupCellsSql(sql, tile, level, filters, 'nodes', limit)})
-    SELECT (SELECT count(*)::int FROM c) AS features,
-           ST_AsMVT(f, 'nodes', 4096, 'geom', 'fid') AS mvt FROM (
+    c AS (${rollupCellsSql(sql, tile, level, filters, 'nodes', limit)})
+    SELECT ST_AsMVT(f, 'nodes', 4096, 'geom', 'fid') AS mvt, count(*)::int AS features FROM (
       SELECT tile_h3_feature_id(c.cell) AS fid,
              ST_AsMVTGeom(ST_Transform(c.centre, 3857), b.env, 4096, 64, true) AS geom,
              true AS cluster, c.nodes AS count, c.place, c.resource, c.project, c.event,

@@ -70,7 +70,10 @@ export function rollupCellsSql(
       : measure === 'nodes'
         ? sql`nodes`
         : sql`nodes + accounts + threads`;
-  return sql`SELECT * FROM (${query}) q ORDER BY ${weight} DESC, cell LIMIT ${limit}`;
+  // Materialized: the cells are found as without a limit (GiST on the box), then sorted; a
+  // LIMIT seen by the planner would otherwise favour walking the primary key.
+  return sql`WITH q AS MATERIALIZED (${query})
+    SELECT * FROM q ORDER BY ${weight} DESC, cell LIMIT ${limit}`;
 }
 
 function cellsOfTile(

@@ -1,7 +1,7 @@
 // `threads`: live Fäden. From z9 each thread is its line from the account's public point to
 // the node, read from the pieces stored in Web Mercator (thread_segments); below z9, where one
 // tile is crossed by tens of thousands of lines hundreds of kilometres long, threads are drawn
-// as flows between H3 cells (thread_flows: resolution 3 at z5–6, 5 at z7–8) with the number
+// as flows between H3 cells (thread_flows, resolution 3) with the number
 // of threads in each. Both tables are kept by triggers with the threads
 // (0017_thread_flows_and_segments.sql). `strength` = remaining lifetime / 168 h at read time
 // (a flow: the mean of its threads). Accounts not on the map have no line.
@@ -28,10 +28,12 @@ export const FLOW_MAX_ZOOM = 8;
 const STRENGTH_FRESH_MS = 10 * 60_000;
 const LIFETIME_S = THREAD_LIFETIME_HOURS * 3600;
 
-/** The thread_flows resolution a zoom reads, or null from z9 (single threads). */
-export function flowResolution(z: number): 3 | 5 | null {
-  if (z > FLOW_MAX_ZOOM) return null;
-  return z <= 6 ? 3 : 5;
+/**
+ * The thread_flows resolution a zoom reads, or null from z9 (single threads). Resolution 5
+ * would aggregate nothing in the large world (0017_thread_flows_and_segments.sql).
+ */
+export function flowResolution(z: number): 3 | null {
+  return z > FLOW_MAX_ZOOM ? null : 3;
 }
 
 async function flows(sql: Sql, tile: TileCoord, resolution: number, limit: number) {
