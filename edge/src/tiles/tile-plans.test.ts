@@ -115,14 +115,14 @@ test('every statement of the composite uses a GiST index and no sequential scan'
                 scan['Node Type'] === 'Bitmap Heap Scan'
                   ? walk(scan).flatMap((n) => (n['Index Name'] ? [n['Index Name']] : []))
                   : [scan['Index Name'] ?? `${scan['Node Type']} without an index`];
-              // Resolution 3 (z0–4) has at most 41,162 cells in the world, and a z3 tile with its
+              // Resolution 3 (z0–5) has at most 41,162 cells in the world, and a z3 tile with its
               // margin covers most of them: reading them by the primary key's resolution is the
               // right plan there, and bounded.
               // A limited statement sorts all cells of the box (materialized first): on the
               // small world the planner reads one resolution by its key for that, on the large
               // one the GiST (EXPLAINed there, bench/README.md). Both read only that resolution.
               const allowed = (i: string) =>
-                gist.has(i) || ((z <= 4 || !!options.limit) && i === 'h3_rollups_pkey');
+                gist.has(i) || ((z <= 5 || !!options.limit) && i === 'h3_rollups_pkey');
               expect({ where, indexes: indexes.filter((i) => !allowed(i)) }).toEqual({
                 where,
                 indexes: [],

@@ -28,10 +28,14 @@ export function cellReachKm(resolution: number): number {
   return REACH_KM[resolution]!;
 }
 
-/** z0–2 → parents at resolution z of res-3 cells, z3–4 → 3, z5–6 → 5, z7–8 → 7, z9+ → none. */
+/**
+ * z0–2 → parents at resolution z of res-3 cells, z3–5 → 3, z6–7 → 5, z8 → 7, z9+ → none. One
+ * zoom finer (res 5 at z5, res 7 at z7) a dense tile of the large world held 2,000–5,000 cells
+ * per layer: 300–400 KB of hexagons alone and hundreds of ms per layer (bench/README.md).
+ */
 export function rollupLevel(z: number): RollupLevel | null {
   if (z > ROLLUP_MAX_ZOOM) return null;
-  const resolution = z <= 4 ? 3 : z <= 6 ? 5 : 7;
+  const resolution = z <= 5 ? 3 : z <= 7 ? 5 : 7;
   const shown = z <= 2 ? z : resolution;
   return { resolution, shown, reachKm: REACH_KM[shown]! };
 }
