@@ -18,7 +18,7 @@ import { type RenderedLayer, type TileSource, tileBounds } from './tile-source.t
  * few bytes (kind and strength repeat, so MVT stores each value once); from there on it also
  * names its node and account (two uuids), so fewer fit. Flows: the most threads first.
  */
-export const MAX_THREADS_PER_TILE = 6000;
+export const MAX_THREADS_PER_TILE = 3000;
 export const MAX_THREADS_PER_DETAIL_TILE = 2000;
 export const MAX_FLOWS_PER_TILE = 3000;
 export const DETAIL_ZOOM = 12;
