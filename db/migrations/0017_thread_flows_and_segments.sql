@@ -59,7 +59,8 @@ END $$;
 -- ---------------------------------------------------------------- segments (z9 and up)
 
 CREATE TABLE thread_segments (
-  thread_id   uuid NOT NULL REFERENCES threads (id) ON DELETE CASCADE,
+  -- No foreign key: the triggers below keep it, set-based (a key check would cost a lookup per piece).
+  thread_id   uuid NOT NULL,
   part        integer NOT NULL,
   thread_seq  bigint NOT NULL,
   kind        text NOT NULL,
@@ -79,30 +80,40 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     FROM ST_DumpSegments(ST_Segmentize(ST_Transform(line, 3857), 78271.517)) AS d
 $$;
 
-CREATE FUNCTION threads_keep_segments() RETURNS trigger
+-- Statement-level, set-based (transition tables): a bulk insert or an account moving with
+-- hundreds of threads is one INSERT of pieces, not a function call per row.
+CREATE FUNCTION threads_segments_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP = 'UPDATE' THEN
-    IF OLD.line IS NOT DISTINCT FROM NEW.line AND OLD.kind = NEW.kind
-       AND OLD.account_id = NEW.account_id AND OLD.node_id = NEW.node_id THEN
-      -- A renewal: same pieces, new strength.
-      IF OLD.expires_at IS DISTINCT FROM NEW.expires_at THEN
-        UPDATE thread_segments SET expires_at = NEW.expires_at WHERE thread_id = NEW.id;
-      END IF;
-      RETURN NULL;
-    END IF;
-    DELETE FROM thread_segments WHERE thread_id = OLD.id;
-  END IF;
-  IF NEW.line IS NOT NULL THEN
-    INSERT INTO thread_segments (thread_id, part, thread_seq, kind, expires_at, node_id, account_id, seg)
-    SELECT NEW.id, s.part, NEW.seq, NEW.kind, NEW.expires_at, NEW.node_id, NEW.account_id, s.seg
-      FROM thread_segments_of(NEW.line) s;
-  END IF;
+  INSERT INTO thread_segments (thread_id, part, thread_seq, kind, expires_at, node_id, account_id, seg)
+  SELECT n.id, s.part, n.seq, n.kind, n.expires_at, n.node_id, n.account_id, s.seg
+    FROM new_rows n, thread_segments_of(n.line) s
+   WHERE n.line IS NOT NULL;
   RETURN NULL;
 END $$;
 
-CREATE TRIGGER threads_keep_segments AFTER INSERT OR UPDATE ON threads
-  FOR EACH ROW EXECUTE FUNCTION threads_keep_segments();
+CREATE FUNCTION threads_segments_updated() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  -- A renewal: same pieces, new strength.
+  UPDATE thread_segments s SET expires_at = n.expires_at
+    FROM old_rows o JOIN new_rows n ON n.id = o.id
+   WHERE s.thread_id = n.id AND o.expires_at IS DISTINCT FROM n.expires_at
+     AND o.line IS NOT DISTINCT FROM n.line AND o.kind = n.kind
+     AND o.account_id = n.account_id AND o.node_id = n.node_id;
+  -- Anything else drawn differently: new pieces.
+  DELETE FROM thread_segments s USING old_rows o JOIN new_rows n ON n.id = o.id
+   WHERE s.thread_id = o.id
+     AND (o.line IS DISTINCT FROM n.line OR o.kind <> n.kind
+          OR o.account_id <> n.account_id OR o.node_id <> n.node_id);
+  INSERT INTO thread_segments (thread_id, part, thread_seq, kind, expires_at, node_id, account_id, seg)
+  SELECT n.id, s.part, n.seq, n.kind, n.expires_at, n.node_id, n.account_id, s.seg
+    FROM old_rows o JOIN new_rows n ON n.id = o.id, thread_segments_of(n.line) s
+   WHERE n.line IS NOT NULL
+     AND (o.line IS DISTINCT FROM n.line OR o.kind <> n.kind
+          OR o.account_id <> n.account_id OR o.node_id <> n.node_id);
+  RETURN NULL;
+END $$;
 
 -- ---------------------------------------------------------------- flows (z5–8)
 
@@ -209,9 +220,11 @@ BEGIN
   RETURN NULL;
 END $$;
 
+-- Threads are never deleted by the core; should one be, its flows and pieces go with it.
 CREATE FUNCTION threads_flows_deleted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+  DELETE FROM thread_segments s USING old_rows o WHERE s.thread_id = o.id;
   PERFORM thread_flows_apply(ARRAY(
     SELECT p FROM old_rows o,
       thread_flow_parts(o.line, o.from_r3, o.to_r3, o.expires_at, -1) p));
@@ -239,6 +252,11 @@ SELECT p.resolution, p.from_cell, p.to_cell, sum(p.threads), sum(p.expires_sum),
  WHERE t.line IS NOT NULL
  GROUP BY 1, 2, 3;
 
+CREATE TRIGGER threads_segments_inserted AFTER INSERT ON threads
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION threads_segments_inserted();
+CREATE TRIGGER threads_segments_updated AFTER UPDATE ON threads
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION threads_segments_updated();
 CREATE TRIGGER threads_flows_inserted AFTER INSERT ON threads
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION threads_flows_inserted();
 CREATE TRIGGER threads_flows_updated AFTER UPDATE ON threads

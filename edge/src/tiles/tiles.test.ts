@@ -137,18 +137,18 @@ describe('nodes', () => {
   test('low zooms read the rollups, not the points: a node the worker has not counted yet is only on detail zooms', async () => {
     const at = { lat: 51.3405, lon: 12.3725 };
     const cell = hexOf(latLngToCell(at.lat, at.lon, 5));
-    const countAt5 = async () =>
-      (await featuresAt(h.request, 'nodes', at, 5)).find((f) => f.properties.cell === cell)
+    const countAt6 = async () =>
+      (await featuresAt(h.request, 'nodes', at, 6)).find((f) => f.properties.cell === cell)
         ?.properties.count;
-    const before = await countAt5();
+    const before = await countAt6();
     const [late] = await insertNodes(h.core.sql, owner, [{ ...at, title: 'Nachzügler' }]);
     h.edge.tiles.cache.clear();
-    expect(await countAt5()).toBe(before);
+    expect(await countAt6()).toBe(before);
     expect((await featuresAt(h.request, 'nodes', at, 14)).map((f) => f.properties.id)).toContain(
       late!.id,
     );
     await tablesChanged();
-    expect(await countAt5()).toBe((before as number) + 1);
+    expect(await countAt6()).toBe((before as number) + 1);
   });
 });
 
