@@ -11,6 +11,10 @@ export const polygon = customType<{ data: string; driverData: string }>({
 export const lineString = customType<{ data: string; driverData: string }>({
   dataType: () => 'geometry(LineString, 4326)',
 });
+/** Web Mercator lines (what tiles draw, stored transformed: 0017_thread_flows_and_segments.sql). */
+export const lineString3857 = customType<{ data: string; driverData: string }>({
+  dataType: () => 'geometry(LineString, 3857)',
+});
 export const multiPolygon = customType<{ data: string; driverData: string }>({
   dataType: () => 'geometry(MultiPolygon, 4326)',
 });

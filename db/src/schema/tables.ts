@@ -11,6 +11,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  doublePrecision,
   integer,
   pgTable,
   primaryKey,
@@ -23,6 +24,7 @@ import {
   bytea,
   jsonb,
   lineString,
+  lineString3857,
   multiPolygon,
   point,
   polygon,
@@ -139,7 +141,44 @@ export const threads = pgTable('threads', {
   expiredAt: ts('expired_at'),
   /** Kept by triggers (0011_thread_lines.sql): public point → node while drawn, else NULL. */
   line: lineString('line'),
+  /** The H3 cells (account, node) of the flows it is counted in, set with the line (0017). */
+  fromR3: h3('from_r3'),
+  toR3: h3('to_r3'),
 });
+
+/** Pieces of each live line in Web Mercator, for tiles from z9 (0017, kept by triggers). */
+export const threadSegments = pgTable(
+  'thread_segments',
+  {
+    threadId: uuid('thread_id').notNull(),
+    part: integer('part').notNull(),
+    threadSeq: bigint('thread_seq', { mode: 'number' }).notNull(),
+    kind: text('kind', { enum: THREAD_KINDS }).notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    nodeId: uuid('node_id').notNull(),
+    accountId: uuid('account_id').notNull(),
+    seg: lineString3857('seg').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.threadId, t.part] })],
+);
+
+/** Live threads per pair of H3 cells (resolution 3), for tiles below z9 (0017). */
+export const threadFlows = pgTable(
+  'thread_flows',
+  {
+    resolution: smallint('resolution').notNull(),
+    fromCell: h3('from_cell').notNull(),
+    toCell: h3('to_cell').notNull(),
+    threads: integer('threads').notNull(),
+    expiresSum: doublePrecision('expires_sum').notNull(),
+    fromXSum: doublePrecision('from_x_sum').notNull(),
+    fromYSum: doublePrecision('from_y_sum').notNull(),
+    toXSum: doublePrecision('to_x_sum').notNull(),
+    toYSum: doublePrecision('to_y_sum').notNull(),
+    line: lineString3857('line'),
+  },
+  (t) => [primaryKey({ columns: [t.resolution, t.fromCell, t.toCell] })],
+);
 
 export const weaveries = pgTable('weaveries', {
   id: uuid('id').primaryKey().defaultRandom(),

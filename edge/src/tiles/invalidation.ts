@@ -21,10 +21,10 @@ import type {
 } from '@weltgewebe/events/contracts';
 import type { Logger } from '@weltgewebe/kit';
 import { hexSource } from './sources/hex.ts';
-import { ROLLUP_MAX_ZOOM, rollupLevel } from './sources/rollup-cells.ts';
-import { threadsSource } from './sources/threads.ts';
+import { cellReachKm, ROLLUP_MAX_ZOOM, rollupLevel } from './sources/rollup-cells.ts';
+import { FLOW_MAX_ZOOM, flowResolution, threadsSource } from './sources/threads.ts';
 import type { TileArea, TileCache } from './tile-cache.ts';
-import { type BBox, bboxAround, bboxOf, MAX_ZOOM } from './tile-math.ts';
+import { type BBox, bboxAround, bboxOf, growBBox, MAX_ZOOM } from './tile-math.ts';
 
 /**
  * Subjects an edge instance listens to for its cache: all of them in one filter, because
@@ -124,6 +124,28 @@ function hexAt(p: PublicPoint): TileChange[] {
   return rollupAreas(p).map((area) => ({ source: hexSource.name, area, settles: true }));
 }
 
+/**
+ * Where a thread's change shows below z9: the flow between the H3 cells of its ends, whose
+ * line runs between the mean points of all threads of those cells — anywhere in the cells.
+ * Kept in the same transaction as the thread (triggers), so nothing settles later.
+ */
+function flowAreas(bbox: BBox): TileChange[] {
+  const out: TileChange[] = [];
+  for (let z = threadsSource.minzoom; z <= FLOW_MAX_ZOOM; z++) {
+    const grown = growBBox(bbox, cellReachKm(flowResolution(z)!));
+    const last = out[out.length - 1];
+    if (last?.area.bbox.every((v, i) => v === grown[i])) last.area.maxZoom = z;
+    else {
+      out.push({
+        source: threadsSource.name,
+        area: { bbox: grown, minZoom: z, maxZoom: z },
+        settles: false,
+      });
+    }
+  }
+  return out;
+}
+
 /** Lines between `from` and each of `to`; many lines become one box around them all. */
 function threadLines(from: PublicPoint[], to: PublicPoint[]): TileChange[] {
   const lines = from.flatMap((a) => to.map((b) => bboxOf([a, b])));
@@ -138,11 +160,14 @@ function threadLines(from: PublicPoint[], to: PublicPoint[]): TileChange[] {
           ),
         ]
       : lines;
-  return boxes.map((bbox) => ({
-    source: threadsSource.name,
-    area: { bbox, minZoom: threadsSource.minzoom, maxZoom: MAX_ZOOM },
-    settles: false,
-  }));
+  return boxes.flatMap((bbox) => [
+    {
+      source: threadsSource.name,
+      area: { bbox, minZoom: FLOW_MAX_ZOOM + 1, maxZoom: MAX_ZOOM },
+      settles: false,
+    },
+    ...flowAreas(bbox),
+  ]);
 }
 
 const allZooms = (source: string, bbox: BBox): TileChange => ({

@@ -21,6 +21,8 @@ export interface TileAnswer {
   /** The MVT, gzip-compressed (as it is cached). */
   gzip: Uint8Array;
   rawBytes: number;
+  /** Layers that left features out because the tile could not carry them all. */
+  omitted: string[];
   cache: 'hit' | 'miss';
   /** How long this call rendered the tile; null when it came from the cache or from a render
    *  another call had started. */

@@ -82,6 +82,8 @@ export function tileRoutes(deps: TileRouteDeps) {
       etag: tile.etag,
       vary: 'accept-encoding',
     });
+    // Which layers left features out (README.md, Vector tiles); absent when none did.
+    if (tile.omitted.length) headers.set('x-tile-omitted', tile.omitted.join(','));
     const inm = request.headers.get('if-none-match');
     if (inm?.split(',').some((t) => t.trim() === tile.etag)) {
       return new Response(null, { status: 304, headers });

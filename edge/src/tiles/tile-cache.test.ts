@@ -172,6 +172,10 @@ describe('what an event touches', () => {
     const kLine = put(cache, ['threads'], between);
     const kNodes = put(cache, ['nodes'], between);
     const kOff = put(cache, ['threads'], tileAt(48.1, 11.5, 9));
+    // Below z9 the thread is part of a flow whose ends are the mean points of whole H3 cells:
+    // tiles beside the line within a cell's reach go too, far ones stay.
+    const kFlowBeside = put(cache, ['threads'], tileAt(51.6, 7.0, 7));
+    const kFlowFar = put(cache, ['threads'], tileAt(48.1, 11.5, 7));
     const changes = await changesFor(
       envelope('thread.spun', {
         threadId: crypto.randomUUID(),
@@ -188,6 +192,8 @@ describe('what an event touches', () => {
     expect(cache.get(kLine)).toBeUndefined();
     expect(cache.get(kNodes)).toBeDefined();
     expect(cache.get(kOff)).toBeDefined();
+    expect(cache.get(kFlowBeside)).toBeUndefined();
+    expect(cache.get(kFlowFar)).toBeDefined();
     // Rollup zooms are applied again later (the worker counts the thread after the event).
     expect(changes.filter((c) => c.settles).map((c) => c.source)).toEqual(
       expect.arrayContaining(['hex']),

@@ -10,6 +10,8 @@ export interface CachedTile {
   rawBytes: number;
   etag: string;
   sources: string[];
+  /** Layers that left features out (README.md, Vector tiles): the `x-tile-omitted` header. */
+  omitted?: string[];
   createdAt: number;
   /** Epoch ms from which the entry is stale by itself (time-dependent content). */
   staleAt?: number;

@@ -161,7 +161,7 @@ describe('nodes', () => {
 
   test('node.removed: gone from points, its threads and (after the worker) its hexagon', async () => {
     const detail = (r: Request) => featuresAt(r, 'nodes', moved, 14);
-    const hexes = (r: Request) => featuresAt(r, 'hex', moved, 7);
+    const hexes = (r: Request) => featuresAt(r, 'hex', moved, 8);
     const lines = (r: Request) => featuresAt(r, 'threads', moved, 12);
     const cell7 = cellHex(moved, 7);
     await onEveryInstance(hexes, (fs) => clusterCount(fs, cell7, 'nodes') >= 1, ROLLUP_MS);
@@ -260,7 +260,7 @@ describe('accounts and threads', () => {
     await admin.accounts.setLocation.mutate({ mapState: 'exact', lat: 52.372, lon: 9.735 });
     const adminId = (await admin.accounts.me.query()).id;
     const adminLine = (fs: DecodedFeature[]) => fs.find((f) => f.properties.account_id === adminId);
-    const hexes = (r: Request) => featuresAt(r, 'hex', garden, 7);
+    const hexes = (r: Request) => featuresAt(r, 'hex', garden, 8);
     const cell7 = cellHex(garden, 7);
     await onEveryInstance(hexes, (fs) => clusterCount(fs, cell7, 'nodes') >= 1, ROLLUP_MS);
     for (const look of [linesAt, hexes]) await warm(look);

@@ -2,14 +2,21 @@
 // and the real basemap. Low zooms stay small because they read rollups; detail tiles too dense
 // for points fall back to grid clusters; the basemap is generalised per zoom band.
 // TILE_SIZES=1 prints the measured sizes.
+
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { gunzipSync } from 'node:zlib';
+import { createPool } from '@weltgewebe/db/client';
+import { createLogger } from '@weltgewebe/kit';
 import postgres from 'postgres';
 import { rebuildRollups } from '../../../core/src/workers/hex-rollup.ts';
 import { loadBasemap } from '../../../db/src/basemap/load-basemap.ts';
+import { decodeTile } from '../testing/decode-mvt.ts';
 import { type EdgeHarness, startEdgeHarness } from '../testing/edge-harness.ts';
-import { MAX_TILE_BYTES } from './model.ts';
+import { MAX_TILE_BYTES, parseSources } from './model.ts';
 import { MAX_POINTS_PER_TILE } from './sources/nodes.ts';
+import { NO_FILTERS } from './tile-filters.ts';
 import type { TileCoord } from './tile-math.ts';
+import { createTileService } from './tile-service.ts';
 import {
   fetchTile,
   insertAccount,
@@ -134,6 +141,64 @@ describe('a dense city', () => {
     // Close in, the points themselves.
     const close = await fetchTile(h.request, 'nodes', tileOf(centre, 16));
     expect(close.features.some((f) => typeof f.properties.title === 'string')).toBe(true);
+  });
+});
+
+describe('a composite over its byte budget', () => {
+  test('leaves the emptiest cells out first, keeps within the budget and names the layers', async () => {
+    const composite = 'weaveries,hex,threads,accounts,nodes';
+    const t = tileOf(centre, 8);
+    const whole = await fetchTile(h.request, composite, t);
+    expect(whole.features.length).toBeGreaterThan(0);
+    // A budget the whole composite is twice as large as.
+    const budget = Math.floor(whole.bytes / 2);
+    const sql = createPool(h.core.db.edgeUrl, { applicationName: 'budget-test', max: 5 });
+    try {
+      const tiles = createTileService({
+        sql,
+        cacheBytes: 0,
+        log: createLogger('edge', { sink: () => {} }),
+        compositeBudgetBytes: budget,
+      });
+      const answer = await tiles.tile({
+        sources: parseSources(composite),
+        tile: t,
+        filters: NO_FILTERS,
+      });
+      expect(answer.rawBytes).toBeLessThanOrEqual(budget);
+      expect(answer.omitted.length).toBeGreaterThan(0);
+      const kept = decodeTile(gunzipSync(answer.gzip), t.z, t.x, t.y);
+      for (const layer of answer.omitted) {
+        const before = whole.features.filter((f) => f.layer === layer);
+        const after = kept.filter((f) => f.layer === layer);
+        expect({ layer, fewer: after.length < before.length }).toEqual({ layer, fewer: true });
+      }
+      // Hex cells: the fullest are kept, the emptiest left out.
+      const weight = (f: { properties: Record<string, unknown> }) =>
+        ['nodes', 'accounts', 'threads'].reduce((n, k) => n + (Number(f.properties[k]) || 0), 0);
+      const keptHex = kept.filter((f) => f.layer === 'hex');
+      const keptCells = new Set(keptHex.map((f) => f.properties.cell));
+      const leftOut = whole.features.filter(
+        (f) => f.layer === 'hex' && !keptCells.has(f.properties.cell),
+      );
+      if (keptHex.length && leftOut.length) {
+        expect(Math.min(...keptHex.map(weight))).toBeGreaterThanOrEqual(
+          Math.max(...leftOut.map(weight)),
+        );
+      }
+      // The Knoten are the last to go: still there.
+      expect(kept.some((f) => f.layer === 'nodes')).toBe(true);
+    } finally {
+      await sql.end();
+    }
+  });
+
+  test('a complete composite has no x-tile-omitted header', async () => {
+    const res = await h.request(
+      `/tiles/weaveries,hex,nodes/${8}/${tileOf(centre, 8).x}/${tileOf(centre, 8).y}.mvt`,
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-tile-omitted')).toBeNull();
   });
 });
 

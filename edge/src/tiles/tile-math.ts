@@ -78,3 +78,10 @@ export function bboxOf(points: Array<{ lat: number; lon: number }>): BBox {
   const lons = points.map((p) => p.lon);
   return [Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)];
 }
+
+/** The box grown by `km` on every side. */
+export function growBBox([west, south, east, north]: BBox, km: number): BBox {
+  const sw = bboxAround(south, west, km);
+  const ne = bboxAround(north, east, km);
+  return [sw[0], sw[1], ne[2], ne[3]];
+}

@@ -1,9 +1,11 @@
 // The shape that keeps tiles fast, on the `small` generated world: every statement each source
 // of the web's composite runs (captured from a real render, then EXPLAINed with its own
 // parameters as the edge role) reads threads, nodes, accounts, rollups and weaveries through a
-// GiST index on stored geometry, never a sequential scan; threads from their stored line, not
-// a join of every live thread with accounts and nodes. Timing is the bench's business
-// (bench/edge-bench.ts), not this test's.
+// GiST index on stored geometry, never a sequential scan; threads from the flows between H3
+// cells below z9 and from their stored pieces from z9 (0017_thread_flows_and_segments.sql),
+// never from threads itself or a join of every live thread with accounts and nodes. The
+// statements a composite over its byte budget runs again with a limit are checked too.
+// Timing is the bench's business (bench/edge-bench.ts), not this test's.
 //
 // enable_seqscan is off for the EXPLAIN: the small world's tables are small enough that a
 // sequential scan is the cheaper plan there, while at a million rows it is the seconds-long
@@ -25,7 +27,15 @@ setDefaultTimeout(600_000);
 const COMPOSITE = ['weaveries', 'hex', 'threads', 'accounts', 'nodes'];
 const ZOOMS = [3, 5, 8, 10, 12, 14, 16];
 /** Tables whose size grows with the world: each must be reached through an index. */
-const BIG = new Set(['threads', 'nodes', 'accounts', 'h3_rollups', 'weaveries']);
+const BIG = new Set([
+  'threads',
+  'thread_flows',
+  'thread_segments',
+  'nodes',
+  'accounts',
+  'h3_rollups',
+  'weaveries',
+]);
 
 interface PlanNode {
   'Node Type': string;
@@ -78,51 +88,67 @@ test('every statement of the composite uses a GiST index and no sequential scan'
       for (const z of ZOOMS) {
         if (z < source.minzoom || z > source.maxzoom) continue;
         const tile = tileOf(centre!, z);
-        captured = [];
-        await source.render(sql, tile, NO_FILTERS);
-        const statements = captured;
-        captured = null;
-        expect(statements.length).toBeGreaterThan(0);
-        for (const s of statements) {
-          const [row] = await sql.unsafe(`EXPLAIN (FORMAT JSON) ${s.query}`, s.params as never[]);
-          const plan = (row!['QUERY PLAN'] as [{ Plan: PlanNode }])[0].Plan;
-          const scans = walk(plan).filter((n) => n['Relation Name'] && BIG.has(n['Relation Name']));
-          const where = `${name} z${z} ${tile.x}/${tile.y}`;
-          expect({ where, seq: scans.filter((n) => n['Node Type'] === 'Seq Scan').length }).toEqual(
-            {
+        // In full, and as a composite over its budget asks again: fewer (tile-service.ts).
+        for (const options of [{}, { limit: 5 }]) {
+          captured = [];
+          await source.render(sql, tile, NO_FILTERS, options);
+          const statements = captured;
+          captured = null;
+          expect(statements.length).toBeGreaterThan(0);
+          for (const s of statements) {
+            const [row] = await sql.unsafe(`EXPLAIN (FORMAT JSON) ${s.query}`, s.params as never[]);
+            const plan = (row!['QUERY PLAN'] as [{ Plan: PlanNode }])[0].Plan;
+            const scans = walk(plan).filter(
+              (n) => n['Relation Name'] && BIG.has(n['Relation Name']),
+            );
+            const where = `${name} z${z} ${tile.x}/${tile.y}${options.limit ? ' limit' : ''}`;
+            expect({
+              where,
+              seq: scans.filter((n) => n['Node Type'] === 'Seq Scan').length,
+            }).toEqual({
               where,
               seq: 0,
-            },
-          );
-          for (const scan of scans) {
-            // A bitmap heap scan names its index on the bitmap index scans below it.
-            const indexes =
-              scan['Node Type'] === 'Bitmap Heap Scan'
-                ? walk(scan).flatMap((n) => (n['Index Name'] ? [n['Index Name']] : []))
-                : [scan['Index Name'] ?? `${scan['Node Type']} without an index`];
-            // Resolution 3 (z0–4) has at most 41,162 cells in the world, and a z3 tile with its
-            // margin covers most of them: reading them by the primary key's resolution is the
-            // right plan there, and bounded.
-            const allowed = (i: string) => gist.has(i) || (z <= 4 && i === 'h3_rollups_pkey');
-            expect({ where, indexes: indexes.filter((i) => !allowed(i)) }).toEqual({
-              where,
-              indexes: [],
             });
-            expect(indexes.length).toBeGreaterThan(0);
-          }
-          if (name === 'threads') {
-            // Every scan of threads (and only the thread tile's statement has one).
-            const used = scans
-              .filter((n) => n['Relation Name'] === 'threads')
-              .flatMap((n) => walk(n).flatMap((m) => (m['Index Name'] ? [m['Index Name']] : [])));
-            threadScans.push(`${z}:${used.join('+')}`);
+            for (const scan of scans) {
+              // A bitmap heap scan names its index on the bitmap index scans below it.
+              const indexes =
+                scan['Node Type'] === 'Bitmap Heap Scan'
+                  ? walk(scan).flatMap((n) => (n['Index Name'] ? [n['Index Name']] : []))
+                  : [scan['Index Name'] ?? `${scan['Node Type']} without an index`];
+              // Resolution 3 (z0–5) has at most 41,162 cells in the world, and a z3 tile with its
+              // margin covers most of them: reading them by the primary key's resolution is the
+              // right plan there, and bounded.
+              // A limited statement sorts all cells of the box (materialized first): on the
+              // small world the planner reads one resolution by its key for that, on the large
+              // one the GiST (EXPLAINed there, bench/README.md). Both read only that resolution.
+              const allowed = (i: string) =>
+                gist.has(i) || ((z <= 5 || !!options.limit) && i === 'h3_rollups_pkey');
+              expect({ where, indexes: indexes.filter((i) => !allowed(i)) }).toEqual({
+                where,
+                indexes: [],
+              });
+              expect(indexes.length).toBeGreaterThan(0);
+            }
+            if (name === 'threads') {
+              // What the thread tile's statements read (never threads itself).
+              const used = scans.flatMap((n) =>
+                walk(n).flatMap((m) => (m['Index Name'] ? [m['Index Name']] : [])),
+              );
+              threadScans.push(`${z}:${used.join('+')}`);
+            }
           }
         }
       }
     }
-    // Threads are read from their stored, indexed lines at every zoom they are drawn at.
+    // Threads are read from flows below z9 and from their stored pieces from z9, each through
+    // its GiST index, at every zoom they are drawn at (twice: in full and with a limit).
     const threadZooms = ZOOMS.filter((z) => z >= TILE_SOURCES.threads!.minzoom);
-    expect(threadScans).toEqual(threadZooms.map((z) => `${z}:threads_line_live_gix`));
+    expect(threadScans).toEqual(
+      threadZooms.flatMap((z) => {
+        const index = z <= 8 ? 'thread_flows_resolution_line_gix' : 'thread_segments_seg_gix';
+        return [`${z}:${index}`, `${z}:${index}`];
+      }),
+    );
   } finally {
     await sql.end();
   }

@@ -7,7 +7,7 @@ import { ApiError, type Logger } from '@weltgewebe/kit';
 import type { ReadRouting } from '../replica/read-routing.ts';
 import { TileInvalidator, threadEndsFrom } from './invalidation.ts';
 import type { TileAnswer, TileCatalog, TileJson, TileRequest } from './model.ts';
-import { EMPTY_LAYER, inZoomRange } from './sources/tile-source.ts';
+import { EMPTY_LAYER, inZoomRange, type RenderedLayer } from './sources/tile-source.ts';
 import { TILE_SOURCES, type TileSource } from './sources.ts';
 import { type CachedTile, TileCache } from './tile-cache.ts';
 import { filtersFor, filtersKey, type TileFilters } from './tile-filters.ts';
@@ -22,9 +22,53 @@ export interface TileServiceOptions {
   /** Hears an invalidation that failed (the cache is cleared then). */
   log: Logger;
   settleDelaysMs?: number[];
+  /** COMPOSITE_BUDGET_BYTES unless given (tests). */
+  compositeBudgetBytes?: number;
 }
 
 const WORLD_BOUNDS = [-180, -85.0511, 180, 85.0511];
+
+/**
+ * A composite's layers together stay below this many bytes (uncompressed MVT). Each source
+ * keeps its own limits; several full layers over one dense area (hex, nodes and accounts
+ * clusters at z7 over the Ruhr) still add up to more, so the composite leaves out features
+ * until it fits (README.md, Vector tiles).
+ */
+export const COMPOSITE_BUDGET_BYTES = 300 * 1024;
+/** Who leaves features out first: the faintest layer first, the Knoten last. */
+export const LEAVE_OUT_ORDER = ['threads', 'hex', 'accounts', 'nodes'];
+
+/**
+ * Re-renders the layers of an over-budget composite with fewer features (each source drops
+ * its weakest: the faintest threads, the emptiest cells), in LEAVE_OUT_ORDER, until it fits.
+ * Only sources that can draw fewer take part (they report `features`).
+ */
+async function fitBudget(
+  budget: number,
+  db: Sql,
+  sources: TileSource[],
+  tile: TileCoord,
+  filters: TileFilters,
+  parts: RenderedLayer[],
+): Promise<RenderedLayer[]> {
+  let total = parts.reduce((n, p) => n + p.mvt.byteLength, 0);
+  const out = [...parts];
+  for (const name of LEAVE_OUT_ORDER) {
+    if (total <= budget) break;
+    const i = sources.findIndex((s) => s.name === name);
+    const part = out[i];
+    if (i < 0 || !part?.features) continue;
+    const bytes = part.mvt.byteLength;
+    const keepBytes = Math.max(0, bytes - (total - budget));
+    // Features differ in size: aim a tenth under the share (measured again after).
+    const limit = Math.floor(((part.features * keepBytes) / bytes) * 0.9);
+    const source = sources[i]!;
+    const thinner = await source.render(db, tile, filtersFor(filters, source.filters), { limit });
+    out[i] = { ...thinner, partial: true };
+    total += thinner.mvt.byteLength - bytes;
+  }
+  return out;
+}
 
 interface Render {
   generation: number;
@@ -54,12 +98,23 @@ export function createTileService(opts: TileServiceOptions) {
     const { sql, lsn } = opts.reads
       ? await opts.reads.forCache(atLeast)
       : { sql: opts.sql, lsn: 0n };
-    const renderOn = (db: Sql) =>
-      Promise.all(
+    const renderOn = async (db: Sql) => {
+      const parts = await Promise.all(
         sources.map((s) =>
           inZoomRange(s, tile.z) ? s.render(db, tile, filtersFor(filters, s.filters)) : EMPTY_LAYER,
         ),
       );
+      return sources.length > 1
+        ? fitBudget(
+            opts.compositeBudgetBytes ?? COMPOSITE_BUDGET_BYTES,
+            db,
+            sources,
+            tile,
+            filters,
+            parts,
+          )
+        : parts;
+    };
     let parts: Awaited<ReturnType<typeof renderOn>>;
     try {
       parts = await renderOn(sql);
@@ -77,6 +132,7 @@ export function createTileService(opts: TileServiceOptions) {
       rawBytes: raw.byteLength,
       etag: `"${new Bun.CryptoHasher('sha1').update(raw).digest('base64url')}"`,
       sources: sources.map((s) => s.name),
+      omitted: sources.filter((_, i) => parts[i]!.partial).map((s) => s.name),
       createdAt: Date.now(),
       lsn,
       ...(Number.isFinite(staleAt) ? { staleAt } : {}),
@@ -188,7 +244,14 @@ function answerOf(
   cache: TileAnswer['cache'],
   renderSeconds: number | null,
 ): TileAnswer {
-  return { etag: entry.etag, gzip: entry.gzip, rawBytes: entry.rawBytes, cache, renderSeconds };
+  return {
+    etag: entry.etag,
+    gzip: entry.gzip,
+    rawBytes: entry.rawBytes,
+    omitted: entry.omitted ?? [],
+    cache,
+    renderSeconds,
+  };
 }
 
 export type TileService = ReturnType<typeof createTileService>;

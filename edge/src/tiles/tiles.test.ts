@@ -137,18 +137,18 @@ describe('nodes', () => {
   test('low zooms read the rollups, not the points: a node the worker has not counted yet is only on detail zooms', async () => {
     const at = { lat: 51.3405, lon: 12.3725 };
     const cell = hexOf(latLngToCell(at.lat, at.lon, 5));
-    const countAt5 = async () =>
-      (await featuresAt(h.request, 'nodes', at, 5)).find((f) => f.properties.cell === cell)
+    const countAt6 = async () =>
+      (await featuresAt(h.request, 'nodes', at, 6)).find((f) => f.properties.cell === cell)
         ?.properties.count;
-    const before = await countAt5();
+    const before = await countAt6();
     const [late] = await insertNodes(h.core.sql, owner, [{ ...at, title: 'Nachzügler' }]);
     h.edge.tiles.cache.clear();
-    expect(await countAt5()).toBe(before);
+    expect(await countAt6()).toBe(before);
     expect((await featuresAt(h.request, 'nodes', at, 14)).map((f) => f.properties.id)).toContain(
       late!.id,
     );
     await tablesChanged();
-    expect(await countAt5()).toBe((before as number) + 1);
+    expect(await countAt6()).toBe((before as number) + 1);
   });
 });
 
@@ -457,10 +457,26 @@ describe('threads', () => {
     expect(await present()).toBe(false);
   });
 
-  test('threads start at z5: lower zooms have an empty layer (hex carries the counts)', async () => {
+  test('threads start at z5 as flows between cells; lower zooms have an empty layer (hex carries the counts)', async () => {
     const res = await fetchTile(h.request, 'threads', tileOf(from, 4));
     expect(res.features).toEqual([]);
-    expect((await fetchTile(h.request, 'threads', tileOf(from, 5))).features.length).toBe(2);
+    for (const z of [5, 8]) {
+      const t = tileOf(from, z);
+      const flows = (await fetchTile(h.request, 'threads', t)).features;
+      expect(flows.length).toBeGreaterThan(0);
+      for (const f of flows) {
+        expect(f.properties.flow).toBe(true);
+        expect(f.properties.strength as number).toBeGreaterThanOrEqual(0);
+        expect(f.properties.strength as number).toBeLessThanOrEqual(1);
+        expect(f.properties.node_id).toBeUndefined();
+      }
+      // Every line the tile covers is counted in one flow (a thread past its time until the
+      // sweeper ends it); the expired one and the one without a line are not.
+      const [lines] = await h.core.sql<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM threads
+         WHERE line IS NOT NULL AND line && ST_Transform(ST_TileEnvelope(${t.z}, ${t.x}, ${t.y}), 4326)`;
+      expect(flows.reduce((n, f) => n + (f.properties.count as number), 0)).toBe(lines!.n);
+    }
   });
 });
 

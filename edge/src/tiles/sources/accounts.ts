@@ -7,6 +7,7 @@ import type { TileCoord } from '../tile-math.ts';
 import { MAX_POINTS_PER_TILE } from './nodes.ts';
 import { K_ANONYMITY, rollupCellsSql, rollupLevel } from './rollup-cells.ts';
 import {
+  layerOf,
   mvtOf,
   type RenderedLayer,
   type TileSource,
@@ -21,12 +22,12 @@ const kCount = (col: string) =>
   `CASE WHEN ${col} >= ${K_ANONYMITY} THEN ${col} END AS count,
    CASE WHEN ${col} >= ${K_ANONYMITY} THEN ${col}::text ELSE '<${K_ANONYMITY}' END AS count_label`;
 
-async function clusters(sql: Sql, tile: TileCoord) {
+async function clusters(sql: Sql, tile: TileCoord, limit?: number) {
   const level = rollupLevel(tile.z)!;
-  return mvtOf(sql<{ mvt: Uint8Array | null }[]>`
+  return layerOf(sql<{ mvt: Uint8Array | null; features: number }[]>`
     WITH b AS (${tileBounds(sql, tile)}),
-    c AS (${rollupCellsSql(sql, tile, level, NO_FILTERS, 'accounts')})
-    SELECT ST_AsMVT(f, 'accounts', 4096, 'geom', 'fid') AS mvt FROM (
+    c AS (${rollupCellsSql(sql, tile, level, NO_FILTERS, 'accounts', limit)})
+    SELECT ST_AsMVT(f, 'accounts', 4096, 'geom', 'fid') AS mvt, count(*)::int AS features FROM (
       SELECT tile_h3_feature_id(c.cell) AS fid,
              ST_AsMVTGeom(ST_Transform(c.centre, 3857), b.env, 4096, 64, true) AS geom,
              true AS cluster, ${sql.unsafe(kCount('c.accounts'))},
@@ -86,8 +87,8 @@ export const accountsSource: TileSource = {
     cell: 'String: H3 cell of a rollup cluster (hex)',
     resolution: 'Number: H3 resolution of a rollup cluster',
   },
-  async render(sql, tile): Promise<RenderedLayer> {
-    if (rollupLevel(tile.z)) return { mvt: await clusters(sql, tile) };
+  async render(sql, tile, _filters, options): Promise<RenderedLayer> {
+    if (rollupLevel(tile.z)) return clusters(sql, tile, options?.limit);
     const [dense] = await sql<{ n: number }[]>`
       WITH b AS (${tileBounds(sql, tile)})
       SELECT count(*)::int AS n FROM (

@@ -1,7 +1,7 @@
 // `hex`: the H3 rollups as polygons with their counts, for low zooms (z0–8, the same zoom →
 // resolution mapping as the node clusters). Account counts follow the k ≥ 5 rule.
 import { K_ANONYMITY, rollupCellsSql, rollupLevel } from './rollup-cells.ts';
-import { EMPTY_LAYER, mvtOf, type TileSource, tileBounds } from './tile-source.ts';
+import { EMPTY_LAYER, layerOf, type TileSource, tileBounds } from './tile-source.ts';
 
 export const hexSource: TileSource = {
   name: 'hex',
@@ -22,14 +22,13 @@ export const hexSource: TileSource = {
     accounts: 'Number: accounts on the map, only when 5 or more',
     accounts_label: "String: the account count, or '<5'",
   },
-  async render(sql, tile, filters) {
+  async render(sql, tile, filters, options) {
     const level = rollupLevel(tile.z);
     if (!level) return EMPTY_LAYER;
-    return {
-      mvt: await mvtOf(sql<{ mvt: Uint8Array | null }[]>`
+    return layerOf(sql<{ mvt: Uint8Array | null; features: number }[]>`
         WITH b AS (${tileBounds(sql, tile)}),
-        c AS (${rollupCellsSql(sql, tile, level, filters, 'any')})
-        SELECT ST_AsMVT(f, 'hex', 4096, 'geom', 'fid') AS mvt FROM (
+        c AS (${rollupCellsSql(sql, tile, level, filters, 'any', options?.limit)})
+        SELECT ST_AsMVT(f, 'hex', 4096, 'geom', 'fid') AS mvt, count(*)::int AS features FROM (
           SELECT tile_h3_feature_id(c.cell) AS fid,
                  ST_AsMVTGeom(ST_Transform(c.boundary, 3857), b.env, 4096, 64, true) AS geom,
                  to_hex(c.cell) AS cell, c.resolution, c.nodes, c.place, c.resource, c.project,
@@ -38,7 +37,6 @@ export const hexSource: TileSource = {
                  CASE WHEN c.accounts >= ${K_ANONYMITY} THEN c.accounts::text
                       ELSE ${`<${K_ANONYMITY}`} END AS accounts_label
             FROM c, b
-        ) f WHERE geom IS NOT NULL`),
-    };
+        ) f WHERE geom IS NOT NULL`);
   },
 };

@@ -6,6 +6,7 @@ import type { TileFilters } from '../tile-filters.ts';
 import type { TileCoord } from '../tile-math.ts';
 import { rollupCellsSql, rollupLevel } from './rollup-cells.ts';
 import {
+  layerOf,
   mvtOf,
   nodeFilterSql,
   type RenderedLayer,
@@ -19,12 +20,12 @@ export const MAX_POINTS_PER_TILE = 1500;
 /** Grid clusters: cells per tile side. */
 const GRID = 64;
 
-async function clusters(sql: Sql, tile: TileCoord, filters: TileFilters) {
+async function clusters(sql: Sql, tile: TileCoord, filters: TileFilters, limit?: number) {
   const level = rollupLevel(tile.z)!;
-  return mvtOf(sql<{ mvt: Uint8Array | null }[]>`
+  return layerOf(sql<{ mvt: Uint8Array | null; features: number }[]>`
     WITH b AS (${tileBounds(sql, tile)}),
-    c AS (${rollupCellsSql(sql, tile, level, filters, 'nodes')})
-    SELECT ST_AsMVT(f, 'nodes', 4096, 'geom', 'fid') AS mvt FROM (
+    c AS (${rollupCellsSql(sql, tile, level, filters, 'nodes', limit)})
+    SELECT ST_AsMVT(f, 'nodes', 4096, 'geom', 'fid') AS mvt, count(*)::int AS features FROM (
       SELECT tile_h3_feature_id(c.cell) AS fid,
              ST_AsMVTGeom(ST_Transform(c.centre, 3857), b.env, 4096, 64, true) AS geom,
              true AS cluster, c.nodes AS count, c.place, c.resource, c.project, c.event,
@@ -95,8 +96,8 @@ export const nodesSource: TileSource = {
     cell: 'String: H3 cell of a rollup cluster (hex)',
     resolution: 'Number: H3 resolution of a rollup cluster',
   },
-  async render(sql, tile, filters): Promise<RenderedLayer> {
-    if (rollupLevel(tile.z)) return { mvt: await clusters(sql, tile, filters) };
+  async render(sql, tile, filters, options): Promise<RenderedLayer> {
+    if (rollupLevel(tile.z)) return clusters(sql, tile, filters, options?.limit);
     const [dense] = await sql<{ n: number }[]>`
       WITH b AS (${tileBounds(sql, tile)})
       SELECT count(*)::int AS n FROM (

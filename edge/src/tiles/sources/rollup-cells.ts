@@ -23,10 +23,19 @@ export interface RollupLevel {
 // of their children).
 const REACH_KM: Record<number, number> = { 0: 2500, 1: 950, 2: 360, 3: 140, 5: 20, 7: 3 };
 
-/** z0–2 → parents at resolution z of res-3 cells, z3–4 → 3, z5–6 → 5, z7–8 → 7, z9+ → none. */
+/** How far (km) a cell of this resolution (3, 5 or 7) reaches from any point in it. */
+export function cellReachKm(resolution: number): number {
+  return REACH_KM[resolution]!;
+}
+
+/**
+ * z0–2 → parents at resolution z of res-3 cells, z3–5 → 3, z6–7 → 5, z8 → 7, z9+ → none. One
+ * zoom finer (res 5 at z5, res 7 at z7) a dense tile of the large world held 2,000–5,000 cells
+ * per layer: 300–400 KB of hexagons alone and hundreds of ms per layer (bench/README.md).
+ */
 export function rollupLevel(z: number): RollupLevel | null {
   if (z > ROLLUP_MAX_ZOOM) return null;
-  const resolution = z <= 4 ? 3 : z <= 6 ? 5 : 7;
+  const resolution = z <= 5 ? 3 : z <= 7 ? 5 : 7;
   const shown = z <= 2 ? z : resolution;
   return { resolution, shown, reachKm: REACH_KM[shown]! };
 }
@@ -46,9 +55,32 @@ const kindColumn: Record<NodeKind, string> = {
  * event, nodes (of the selected kinds), accounts, threads, boundary and centre (4326).
  * With a topic filter the counts come from the nodes of each cell (rollups hold no topics),
  * through the per-resolution H3 columns, so a whole cell is still counted even where it
- * reaches beyond the tile.
+ * reaches beyond the tile. With `limit`, only that many cells, the fullest first.
  */
 export function rollupCellsSql(
+  sql: Sql,
+  tile: TileCoord,
+  level: RollupLevel,
+  filters: TileFilters,
+  measure: CellMeasure,
+  limit?: number,
+) {
+  const query = cellsOfTile(sql, tile, level, filters, measure);
+  if (limit === undefined) return query;
+  // The cells with the most in them are kept; the emptiest are left out first.
+  const weight =
+    measure === 'accounts'
+      ? sql`accounts`
+      : measure === 'nodes'
+        ? sql`nodes`
+        : sql`nodes + accounts + threads`;
+  // Materialized: the cells are found as without a limit (GiST on the box), then sorted; a
+  // LIMIT seen by the planner would otherwise favour walking the primary key.
+  return sql`WITH q AS MATERIALIZED (${query})
+    SELECT * FROM q ORDER BY ${weight} DESC, cell LIMIT ${limit}`;
+}
+
+function cellsOfTile(
   sql: Sql,
   tile: TileCoord,
   level: RollupLevel,

@@ -9,6 +9,19 @@ export interface RenderedLayer {
   mvt: Uint8Array;
   /** Epoch ms after which this layer is stale by itself (a thread runs out), if ever. */
   staleAt?: number;
+  /**
+   * Features drawn, when the source can draw fewer on request (`RenderOptions.limit`, the
+   * weakest left out first); absent when it cannot.
+   */
+  features?: number;
+  /** True when the source left features out (its own limit, or the limit it was given). */
+  partial?: boolean;
+}
+
+/** How a composite over its byte budget asks a source for less (tile-service.ts). */
+export interface RenderOptions {
+  /** Draw at most this many features, the weakest left out first. */
+  limit?: number;
 }
 
 export interface TileSource {
@@ -24,7 +37,12 @@ export interface TileSource {
   filters: ReadonlyArray<keyof TileFilters>;
   /** MVT properties and what they mean (TileJSON vector_layers). */
   fields: Record<string, string>;
-  render(sql: Sql, tile: TileCoord, filters: TileFilters): Promise<RenderedLayer>;
+  render(
+    sql: Sql,
+    tile: TileCoord,
+    filters: TileFilters,
+    options?: RenderOptions,
+  ): Promise<RenderedLayer>;
   /** For sources whose data is loaded separately: whether any is there yet (the catalog says). */
   hasData?(sql: Sql): Promise<boolean>;
 }
@@ -69,6 +87,14 @@ export function nodeFilterSql(sql: Sql, filters: TileFilters) {
 export async function mvtOf(rows: Promise<{ mvt: Uint8Array | null }[]>): Promise<Uint8Array> {
   const [row] = await rows;
   return row?.mvt ?? new Uint8Array();
+}
+
+/** A layer from a query that returns `mvt` and `features` (a source that can draw fewer). */
+export async function layerOf(
+  rows: Promise<{ mvt: Uint8Array | null; features: number }[]>,
+): Promise<RenderedLayer> {
+  const [row] = await rows;
+  return { mvt: row?.mvt ?? new Uint8Array(), features: row?.features ?? 0 };
 }
 
 export function inZoomRange(source: TileSource, z: number): boolean {
