@@ -2,11 +2,17 @@
 // It writes a synthetic dense city as an .osm file (a street grid of named streets, ~16 small
 // buildings per block with house numbers, parks, a river and a lake around Hamburg's centre),
 // imports it with the real osm2pgsql into a fresh database, then for every z14–z16 tile over
-// the city prints the tile size and the cold render at the edge (first request, in-process
-// edge) against the same source SQL run directly on the edge role's pool, in the same run.
+// the city prints the tile size and the cold render at the edge (first request of that tile,
+// in-process edge, its tile cache empty) against the same source SQL run directly on the edge
+// role's pool, in the same run. Both pools are warmed first on a tile outside the city: the
+// first PostGIS call on a new database connection loads the extension (hundreds of ms under
+// load), which a running edge has long paid and a tile's render does not cause. On a shared
+// machine wall times swing with the load, so it also prints the CPU time the PostgreSQL
+// backend spent per render (/proc/<pid>/schedstat, median of 3 per tile): what the render
+// costs, which on an idle machine is about what it takes.
 //   bun bench/basemap-bench.ts [--blocks 26]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { importOsm } from '../db/src/basemap/osm/import-osm.ts';
@@ -126,9 +132,35 @@ try {
     `synthetic city: ${BLOCKS}×${BLOCKS} blocks of 80 m, ${buildings} buildings, ${(xml.length / 1e6).toFixed(1)} MB .osm; import ${Math.round(performance.now() - started)} ms (${JSON.stringify(summary.counts)})`,
   );
   const direct = createPool(h.core.db.edgeUrl, { applicationName: 'basemap-bench', max: 2 });
+  // One connection whose backend's CPU time is read around each render.
+  const cpuPool = createPool(h.core.db.edgeUrl, { applicationName: 'basemap-bench-cpu', max: 1 });
   try {
+    const [backend] = await cpuPool<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+    const cpuNs = () =>
+      Number(readFileSync(`/proc/${backend!.pid}/schedstat`, 'utf8').split(' ')[0]);
+    const cpuMs = async (t: { z: number; x: number; y: number }) => {
+      const runs: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const before = cpuNs();
+        await basemapSource.render(cpuPool, t, {} as never);
+        runs.push((cpuNs() - before) / 1e6);
+      }
+      return median(runs);
+    };
+    // Warm-up outside the measured tiles (a z10 tile far away): every connection of both pools.
+    const away = { z: 10, x: 0, y: 0 };
+    await Promise.all([
+      ...[0, 1].map(() => basemapSource.render(direct, away, {} as never)),
+      basemapSource.render(cpuPool, away, {} as never),
+      ...[0, 1, 2, 3, 4].map((i) => h.request(`/tiles/basemap/10/${i}/0.mvt`)),
+    ]);
     console.log(
-      'zoom  tiles  max KB  median KB  edge cold median/max ms  direct SQL median ms  edge/direct',
+      `load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} (1/5/15 min)`,
+    );
+    console.log(
+      'zoom  tiles  max KB  median KB  edge cold median/max ms  direct SQL median ms  edge/direct  SQL CPU median ms',
     );
     for (const z of [14, 15, 16]) {
       const span = (BLOCKS / 2) * DLON;
@@ -142,6 +174,7 @@ try {
       const edgeMs: number[] = [];
       const directMs: number[] = [];
       const kb: number[] = [];
+      const sqlCpuMs: number[] = [];
       for (const t of picked) {
         // Direct first, then the edge: both cold for the edge's cache; PostgreSQL's own buffers
         // are warm for both after the import.
@@ -154,6 +187,7 @@ try {
         edgeMs.push(performance.now() - t0);
         if (res.status !== 200) throw new Error(`tile ${t.z}/${t.x}/${t.y}: ${res.status}`);
         kb.push(Math.max(body.byteLength, layer.mvt.byteLength) / 1024);
+        sqlCpuMs.push(await cpuMs(t));
       }
       console.log(
         `z${z}   ${String(picked.length).padStart(5)}  ${Math.max(...kb)
@@ -166,11 +200,12 @@ try {
           .toFixed(1)
           .padStart(
             6,
-          )}  ${median(directMs).toFixed(1).padStart(20)}  ${(median(edgeMs) / median(directMs)).toFixed(2).padStart(11)}`,
+          )}  ${median(directMs).toFixed(1).padStart(20)}  ${(median(edgeMs) / median(directMs)).toFixed(2).padStart(11)}  ${median(sqlCpuMs).toFixed(1).padStart(17)}`,
       );
     }
   } finally {
     await direct.end({ timeout: 2 });
+    await cpuPool.end({ timeout: 2 });
   }
 } finally {
   await h.stop();

@@ -25,5 +25,5 @@ else
   fi
 fi
 # Country-sized extracts: osm2pgsql's middle on disk (--slim, dropped after the import).
-bun db/src/basemap/osm/cli.ts --file "$file" --slim --cache "${OSM_CACHE_MB:-2000}"
+bun db/src/basemap/osm/cli.ts --file "$file" --slim --cache "${OSM_CACHE_MB:-2000}" --processes "${OSM_PROCESSES:-4}"
 touch "$dir/imported"

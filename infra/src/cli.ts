@@ -12,12 +12,12 @@ import {
   localBackrest,
 } from './backup/pgbackrest.ts';
 import { runRestoreDrill, summaryLine } from './backup/restore-drill.ts';
-import { startLoadStack } from './load/load-stack.ts';
 import { runSoak, soakReport } from './load/soak.ts';
 import { runTests } from './run-tests.ts';
 import { type PostgresHandle, startPostgres } from './services/postgres.ts';
 import { ensureSystemPackages } from './services/system-packages.ts';
 import { DEFAULT_PORTS, REPO_ROOT, type StackTopology, startStack } from './stack/stack.ts';
+import { startThrowawayStack } from './stack/throwaway-stack.ts';
 
 const log = (line: string) => console.log(`\x1b[1mweltgewebe\x1b[0m │ ${line}`);
 
@@ -197,7 +197,7 @@ async function soak(args: string[]) {
   const minutesArg = args.find((a) => a.startsWith('--minutes='))?.slice('--minutes='.length);
   const minutes = Number(minutesArg ?? process.env.SOAK_MINUTES ?? 10);
   if (!(minutes > 0 && minutes <= 240)) throw new Error(`--minutes must be 0 < m <= 240`);
-  const stack = await startLoadStack(log);
+  const stack = await startThrowawayStack({ name: 'load', log });
   try {
     log(`soak through ${stack.base} for ${minutes} min (service logs: ${stack.logDir})`);
     const result = await runSoak(stack, {

@@ -5,8 +5,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeTestExtract } from '@weltgewebe/db/basemap/osm/test-extract';
-import { freePort } from './services/free-port.ts';
-import { REPO_ROOT, type StackPorts, startStack } from './stack/stack.ts';
+import { REPO_ROOT } from './stack/stack.ts';
+import { startThrowawayStack } from './stack/throwaway-stack.ts';
 
 interface Tally {
   passed: number;
@@ -92,35 +92,15 @@ async function e2eTests(
   log: (l: string) => void,
   grep?: string,
 ): Promise<Tally> {
-  const dataDir = join(REPO_ROOT, '.data', `e2e-${process.pid}`);
-  rmSync(dataDir, { recursive: true, force: true });
-  const ports: StackPorts = {
-    caddy: await freePort(),
-    web: await freePort(),
-    edge: await freePort(),
-    core: await freePort(),
-    oidc: await freePort(),
-    relay: await freePort(),
-    workers: await freePort(),
-    postgres: await freePort(),
-    nats: await freePort(),
-    natsMonitor: await freePort(),
-  };
   const logDir = join(resultsDir, 'e2e-logs');
-  // Streets for the map tests: the small Hamburg extract, imported like a placed extract.
-  const osmDir = join(dataDir, 'osm');
-  mkdirSync(osmDir, { recursive: true });
-  writeTestExtract(join(osmDir, 'hamburg-test.osm'));
   log(`starting the whole stack for browser tests (logs: ${logDir})`);
-  const stack = await startStack({
-    dataDir,
-    ports,
-    ephemeral: true,
-    seed: true,
-    output: { logDir },
+  // Streets for the map tests: the small Hamburg extract, imported like a placed extract.
+  const stack = await startThrowawayStack({
+    name: 'e2e',
     log,
-    osmDir,
-    mail: { dir: join(dataDir, 'mail') },
+    logDir,
+    osmExtracts: (dir) => writeTestExtract(join(dir, 'hamburg-test.osm')),
+    mail: true,
     // Area alerts: an instant alert gathers a burst for 2 s, not a minute.
     coreEnv: { ALERT_INSTANT_DELAY_MS: '2000' },
   });
@@ -160,7 +140,6 @@ async function e2eTests(
     return t;
   } finally {
     await stack.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

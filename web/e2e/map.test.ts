@@ -145,6 +145,19 @@ test('streets: at z16 over the imported OSM extract the streets are drawn with t
   await shot(page, 'streets-z16');
 });
 
+test('the first view writes the street names along the streets before MapLibre arrives', async ({
+  page,
+}) => {
+  await page.goto(`/#16/${STREETS.lat}/${STREETS.lon}`);
+  const region = page.locator('[data-preview]');
+  await expect(region).toHaveAttribute('data-preview', 'drawn');
+  expect(await page.evaluate(() => 'maplibregl' in window)).toBe(false);
+  // The names the picture wrote are its text for a screen reader too.
+  await expect(region).toHaveAccessibleDescription(/Gewebestraße/);
+  await expect(region).toHaveAccessibleDescription(/Knotenweg/);
+  await shot(page, 'first-view-streets-z16');
+});
+
 test('search finds Hamburg and flies there', async ({ page }) => {
   await page.goto('/');
   await waitForMap(page);

@@ -1,5 +1,5 @@
 // Node commands: the rules of core/README.md for creating, editing, removing and hiding Knoten.
-import { type NodeDTO, type NodeRow, toNodeDTO } from '@weltgewebe/db/dto';
+import { type NodeDTO, type NodeRow, nodeRowColumns, toNodeDTO } from '@weltgewebe/db/dto';
 import { MAX_LIVE_NODES_PER_ACCOUNT } from '@weltgewebe/events/domain';
 import { type AuthIdentity, roleAtLeast } from '@weltgewebe/kit';
 import { type AccountRef, ensureAccount } from '../accounts/provision.ts';
@@ -29,8 +29,7 @@ const nodeEventData = (node: NodeDTO) => ({
   version: node.version,
 });
 
-const NODE_COLUMNS = `id, kind, title, summary, body, address, topics, ST_Y(location) AS lat, ST_X(location) AS lon,
-  starts_at, ends_at, version, created_by, created_at, updated_at`;
+const NODE_COLUMNS = nodeRowColumns();
 
 export async function createNode(
   services: CoreServices,

@@ -49,6 +49,23 @@ export interface NodeRow extends NodeListRow {
   created_by: string;
 }
 
+/**
+ * NodeListRow's columns as a select list over `nodes` or `live_nodes` (under `alias`, if the
+ * query names the table): the one place that says how a row becomes a NodeListRow.
+ */
+export function nodeListColumns(alias = ''): string {
+  const a = alias ? `${alias}.` : '';
+  return `${a}id, ${a}kind, ${a}title, ${a}summary, ${a}address, ${a}topics,
+    ST_Y(${a}location) AS lat, ST_X(${a}location) AS lon, ${a}starts_at, ${a}ends_at,
+    ${a}version, ${a}created_at, ${a}updated_at`;
+}
+
+/** NodeRow's columns as a select (or RETURNING) list, like nodeListColumns. */
+export function nodeRowColumns(alias = ''): string {
+  const a = alias ? `${alias}.` : '';
+  return `${nodeListColumns(alias)}, ${a}body, ${a}created_by`;
+}
+
 export function toNodeListItem(r: NodeListRow): NodeListItem {
   return {
     id: r.id,

@@ -1,5 +1,6 @@
 // Exports of the public map (GeoJSON, CSV, iCal): what may be asked for, the cap, the licence,
 // and the pure formatting (CSV escaping, RFC 5545 text). No I/O here, so every rule is unit-tested.
+import type { NodeListItem } from '@weltgewebe/db/dto';
 import { NODE_KINDS, type NodeKind } from '@weltgewebe/events/domain';
 import { ApiError } from '@weltgewebe/kit';
 
@@ -81,22 +82,16 @@ function parseKinds(text: string | null): NodeKind[] {
   return kinds as NodeKind[];
 }
 
-/** The public fields of one exported node: what the map and its detail sheet show anyone. */
-export interface ExportNode {
-  id: string;
-  kind: NodeKind;
-  title: string;
-  summary: string;
-  address: string;
-  topics: string[];
-  lat: number;
-  lon: number;
+/**
+ * The public fields of one exported node: what the map and its detail sheet show anyone (the
+ * list DTO, with its dates as dates).
+ */
+export type ExportNode = Omit<NodeListItem, 'startsAt' | 'endsAt' | 'createdAt' | 'updatedAt'> & {
   startsAt: Date | null;
   endsAt: Date | null;
-  version: number;
   createdAt: Date;
   updatedAt: Date;
-}
+};
 
 /** Link that opens the node on the map. */
 export const nodeLink = (origin: string, id: string) => `${origin}/?knoten=${id}`;

@@ -2,6 +2,7 @@
 // live_nodes view: neither removed nor hidden) and only their public columns. Rows come through
 // a cursor in batches, so a 10,000-row export never sits in memory whole.
 import type { Sql } from '@weltgewebe/db/client';
+import { type NodeListRow, nodeListColumns } from '@weltgewebe/db/dto';
 import { ApiError } from '@weltgewebe/kit';
 import { EXPORT_MAX_ROWS, type ExportArea, type ExportNode, type ExportQuery } from './model.ts';
 
@@ -17,36 +18,19 @@ export interface ExportSelection {
   rows: AsyncIterable<ExportNode>;
 }
 
-interface Row {
-  id: string;
-  kind: ExportNode['kind'];
-  title: string;
-  summary: string;
-  address: string;
-  topics: string[];
-  lat: number;
-  lon: number;
-  starts_at: Date | null;
-  ends_at: Date | null;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const toNode = (r: Row): ExportNode => ({
-  id: r.id,
-  kind: r.kind,
-  title: r.title,
-  summary: r.summary,
-  address: r.address,
-  topics: r.topics,
-  lat: r.lat,
-  lon: r.lon,
-  startsAt: r.starts_at,
-  endsAt: r.ends_at,
-  version: r.version,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
+/** The list row with its dates kept as dates (the formats write them their own way). */
+const toNode = ({
+  starts_at,
+  ends_at,
+  created_at,
+  updated_at,
+  ...rest
+}: NodeListRow): ExportNode => ({
+  ...rest,
+  startsAt: starts_at,
+  endsAt: ends_at,
+  createdAt: created_at,
+  updatedAt: updated_at,
 });
 
 async function areaCondition(sql: Sql, area: ExportArea) {
@@ -97,10 +81,8 @@ export async function selectExport(
     SELECT count(*)::int AS n FROM (
       SELECT 1 FROM live_nodes n WHERE ${area.where} ${kinds} LIMIT ${EXPORT_MAX_ROWS + 1}) x`;
   const matched = counted?.n ?? 0;
-  const cursor = sql<Row[]>`
-    SELECT n.id, n.kind, n.title, n.summary, n.address, n.topics,
-           ST_Y(n.location) AS lat, ST_X(n.location) AS lon, n.starts_at, n.ends_at,
-           n.version, n.created_at, n.updated_at
+  const cursor = sql<NodeListRow[]>`
+    SELECT ${sql.unsafe(nodeListColumns('n'))}
     FROM live_nodes n
     WHERE ${area.where} ${kinds}
     ORDER BY ${order}

@@ -1,6 +1,13 @@
 // Node reads straight from PostgreSQL with the read-only role.
 import type { Sql } from '@weltgewebe/db/client';
-import { type NodeListRow, type NodeRow, toNodeDTO, toNodeListItem } from '@weltgewebe/db/dto';
+import {
+  type NodeListRow,
+  type NodeRow,
+  nodeListColumns,
+  nodeRowColumns,
+  toNodeDTO,
+  toNodeListItem,
+} from '@weltgewebe/db/dto';
 import { ApiError } from '@weltgewebe/kit';
 import type { InBBoxInput, NodeDetail } from './model.ts';
 
@@ -22,8 +29,7 @@ export async function nodesInBBox(sql: Sql, input: InBBoxInput) {
   const kinds = input.kinds?.length ? sql`AND n.kind = ANY(${input.kinds})` : sql``;
   const after = input.cursor ? sql`AND n.seq > ${input.cursor}` : sql``;
   const rows = await sql<(NodeListRow & { seq: string })[]>`
-    SELECT n.seq::text AS seq, n.id, n.kind, n.title, n.summary, n.address, n.topics,
-           ST_Y(n.location) AS lat, ST_X(n.location) AS lon, n.starts_at, n.ends_at, n.version, n.created_at, n.updated_at
+    SELECT n.seq::text AS seq, ${sql.unsafe(nodeListColumns('n'))}
     FROM live_nodes n
     WHERE (${envelope}) ${kinds} ${after}
     ORDER BY n.seq
@@ -44,9 +50,7 @@ interface DetailRow extends NodeRow {
 /** One live node with its body and live thread count; removed or hidden nodes are not found. */
 export async function nodeById(sql: Sql, id: string, now = new Date()): Promise<NodeDetail> {
   const [r] = await sql<DetailRow[]>`
-    SELECT n.id, n.kind, n.title, n.summary, n.body, n.address, n.topics,
-           ST_Y(n.location) AS lat, ST_X(n.location) AS lon, n.starts_at, n.ends_at, n.version,
-           n.created_by, n.created_at, n.updated_at, n.removed_at, n.hidden_at,
+    SELECT ${sql.unsafe(nodeRowColumns('n'))}, n.removed_at, n.hidden_at,
            (SELECT count(*)::int FROM threads t
              WHERE t.node_id = n.id AND t.expired_at IS NULL AND t.expires_at > ${now}) AS live_threads
     FROM nodes n WHERE n.id = ${id}`;

@@ -1,7 +1,8 @@
 // Streets on the map: a small OSM extract written by the test, imported with the real
 // osm2pgsql, then the edge's basemap tiles decoded as a map client does. At z15 over the known
 // point a person sees the named streets, the river, the park and the building; house numbers
-// from z17; at z11 only the major road (per-zoom selection); TileJSON credits OpenStreetMap.
+// from z17; at z14 small houses closed into blocks, at z15 each; at z11 only the major road
+// (per-zoom selection); TileJSON credits OpenStreetMap.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,6 +67,30 @@ describe('OpenStreetMap basemap tiles', () => {
         .sort(),
     ).toEqual([TEST_EXTRACT.poi, TEST_EXTRACT.park].sort());
     expect(ofKind(tile.features, 'housenumber')).toEqual([]);
+  });
+
+  test('z14 draws a row of small houses as one block, z15 each house', async () => {
+    const row = TEST_EXTRACT.row;
+    const inRow = (features: Awaited<ReturnType<typeof fetchTile>>['features']) =>
+      ofKind(features, 'building').filter((f) => {
+        const ring = (f.geometry.coordinates as number[][][])[0]!;
+        const lon = ring.reduce((s, p) => s + p[0]!, 0) / ring.length;
+        return lon > row.west - 0.0001 && lon < row.west + row.houses * (row.width + row.gap);
+      });
+    const z14 = await fetchTile(h.request, 'basemap', tileOf(center, 14));
+    const blocks = inRow(z14.features);
+    expect(blocks).toHaveLength(1);
+    const ring = (blocks[0]!.geometry.coordinates as number[][][])[0]!;
+    const span = Math.max(...ring.map((p) => p[0]!)) - Math.min(...ring.map((p) => p[0]!));
+    expect(span).toBeCloseTo(row.houses * (row.width + row.gap) - row.gap, 4);
+    // The numbered building is drawn at z14 too.
+    expect(ofKind(z14.features, 'building')).toHaveLength(2);
+    const z15 = await fetchTile(
+      h.request,
+      'basemap',
+      tileOf({ lat: row.south, lon: row.west }, 15),
+    );
+    expect(inRow(z15.features)).toHaveLength(row.houses);
   });
 
   test('house numbers from z17', async () => {

@@ -4,17 +4,20 @@
 // half-closed connections, browser-like visitors (page, tiles, tRPC, SSE) must see no error
 // at all; and in the soak no process may grow by 10 % or more.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { startThrowawayStack, type ThrowawayStack } from '../stack/throwaway-stack.ts';
 import { type AttackKind, attackMix } from './attacker.ts';
 import { errorCount, fiveHundreds, liveFeed, newTally, visitor } from './legit.ts';
-import { type LoadStack, startLoadStack } from './load-stack.ts';
 import { runSoak, soakReport } from './soak.ts';
 
 const ATTACK_SECONDS = Number(process.env.ATTACK_TEST_SECONDS ?? 25);
 const SOAK_SECONDS = Number(process.env.SOAK_TEST_SECONDS ?? 60);
 
-let stack: LoadStack;
+let stack: ThrowawayStack;
 beforeAll(async () => {
-  stack = await startLoadStack((line) => console.log(`stack │ ${line}`));
+  stack = await startThrowawayStack({
+    name: 'load',
+    log: (line) => console.log(`stack │ ${line}`),
+  });
 }, 600_000);
 afterAll(async () => {
   await stack?.stop();

@@ -2,8 +2,8 @@
 // the memory of every process of the stack measured after a warm-up and again at the end.
 // Passes when no visitor saw an error and no process grew by 10 % or more.
 import { join } from 'node:path';
+import type { ThrowawayStack } from '../stack/throwaway-stack.ts';
 import { errorCount, type LegitTally, liveFeed, newTally, visitor } from './legit.ts';
-import type { LoadStack } from './load-stack.ts';
 import { type ProcessMemory, stackMemory } from './rss.ts';
 
 export interface SoakOptions {
@@ -82,7 +82,7 @@ export function soakReport(r: SoakResult): string {
   ].join('\n');
 }
 
-export async function runSoak(stack: LoadStack, opts: SoakOptions): Promise<SoakResult> {
+export async function runSoak(stack: ThrowawayStack, opts: SoakOptions): Promise<SoakResult> {
   const pids = new Map<string, number>();
   for (const [name, service] of stack.services) pids.set(name, service.proc.pid);
   const pgDir = join(stack.dataDir, 'pg');

@@ -58,7 +58,15 @@ describe('OSM basemap import', () => {
       (await edge`SELECT 1 FROM osm.landuse WHERE class = 'park' AND name = ${TEST_EXTRACT.park}`)
         .length,
     ).toBe(1);
-    expect(first.counts.buildings).toBe(1);
+    expect(first.counts.buildings).toBe(1 + TEST_EXTRACT.row.houses);
+    // For z13–z14 the row of small houses is one block (each alone would wait for z15); the
+    // numbered building stays itself.
+    const blocks = await edge<{ west: number; minzoom: number }[]>`
+      SELECT ST_XMin(ST_Transform(geom, 4326)) AS west, minzoom FROM osm.buildings_low
+       ORDER BY west`;
+    expect(blocks).toHaveLength(2);
+    expect(blocks[0]!.west).toBeCloseTo(TEST_EXTRACT.row.west, 5);
+    expect(blocks[0]!.minzoom).toBeLessThanOrEqual(14);
     const [hn] = await edge<{ housenumber: string }[]>`SELECT housenumber FROM osm.housenumbers`;
     expect(hn?.housenumber).toBe(TEST_EXTRACT.housenumber);
     const [poi] = await edge<{ kind: string; class: string; name: string }[]>`

@@ -1,6 +1,7 @@
 // Writes a small OpenStreetMap extract (.osm XML) around a known point in Hamburg's centre:
-// named streets, a river (line and water area), a park, a building with a house number and a
-// café. Tests and the e2e stack import it with the real osm2pgsql to see streets on the map.
+// named streets, a river (line and water area), a park, a building with a house number, a row
+// of small terraced houses and a café. Tests and the e2e stack import it with the real
+// osm2pgsql to see streets on the map.
 import { writeFileSync } from 'node:fs';
 
 /** The centre of z15 tile 17293/10590 (Hamburg, by the Rathaus). */
@@ -24,6 +25,19 @@ export const TEST_EXTRACT = {
   park: 'Garnpark',
   housenumber: '17',
   poi: 'Café Masche',
+  /**
+   * A row of small houses a metre apart, west of the centre's z15 tile but in its z14 parent:
+   * each too small for z14 on its own, together one block there.
+   */
+  row: {
+    houses: 6,
+    west: TEST_EXTRACT_CENTER.lon - 0.01,
+    south: TEST_EXTRACT_CENTER.lat,
+    /** One house's width and depth in degrees (about 3.3 m × 5.5 m), and the gap (0.7 m). */
+    width: 0.00005,
+    depth: 0.00005,
+    gap: 0.00001,
+  },
 } as const;
 
 interface Way {
@@ -84,6 +98,16 @@ export function testExtractXml(): string {
     },
     { tags: { railway: 'rail' }, points: [at(-0.005, 0.0028), at(0.005, 0.0028)] },
   ];
+  const row = TEST_EXTRACT.row;
+  for (let i = 0; i < row.houses; i++) {
+    const x0 = row.west - lon + i * (row.width + row.gap);
+    const y0 = row.south - lat;
+    ways.push({
+      tags: { building: 'house' },
+      points: box(x0, y0, x0 + row.width, y0 + row.depth),
+      closed: true,
+    });
+  }
   const nodes: string[] = [];
   const wayXml: string[] = [];
   let nodeId = 1;

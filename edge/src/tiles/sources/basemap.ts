@@ -3,17 +3,19 @@
 // z5 the OpenStreetMap extract if one is imported (db/src/basemap/osm/): water, rivers, land
 // use, roads and railways with names, buildings, house numbers, POI and locality labels. One
 // layer; `kind` tells features apart. Every OSM feature carries the zoom it is drawn from
-// (class, area), low zooms read merged/simplified copies, labels are capped per tile.
+// (class, area), low zooms read merged/simplified copies (buildings closed into blocks before
+// z15), labels are capped per tile.
+import {
+  BUILDING_DETAIL_ZOOM,
+  HOUSENUMBER_MINZOOM,
+  OSM_DETAIL_ZOOM,
+  OSM_MINZOOM,
+} from '@weltgewebe/db/basemap/osm/zooms';
 import { mvtOf, type TileSource, tileBounds } from './tile-source.ts';
 
 export const MAX_LABELS_PER_TILE = 300;
 /** OSM POI/locality labels per tile (most important first). */
 export const MAX_OSM_LABELS_PER_TILE = 200;
-/** From this zoom OSM data is drawn; from OSM_DETAIL_ZOOM the full tables (see import-osm.ts). */
-export const OSM_MINZOOM = 5;
-export const OSM_DETAIL_ZOOM = 12;
-/** House numbers ride in z16 tiles (the web source's maxzoom) and are drawn from z17. */
-export const HOUSENUMBER_MINZOOM = 16;
 /**
  * Basemap tiles over OSM zooms are re-rendered after this long, so a nightly re-import shows
  * up without restarting the edge (the tiles themselves do not change between imports).
@@ -53,6 +55,8 @@ export const basemapSource: TileSource = {
   async render(sql, tile) {
     const z = tile.z;
     const withOsm = z >= OSM_MINZOOM;
+    // No "WHERE geom IS NOT NULL" around the union below: PostgreSQL would push it into every
+    // branch and run ST_AsMVTGeom twice per row; ST_AsMVT skips rows without a geometry itself.
     return {
       mvt: await mvtOf(sql<{ mvt: Uint8Array | null }[]>`
         WITH b AS (${tileBounds(sql, tile)}),
@@ -79,7 +83,7 @@ export const basemapSource: TileSource = {
           ${withOsm ? sql`UNION ALL SELECT * FROM osm_areas UNION ALL SELECT * FROM osm_lines UNION ALL SELECT * FROM osm_buildings` : sql``}
           UNION ALL SELECT * FROM labels
           ${withOsm ? sql`UNION ALL SELECT * FROM osm_points` : sql``}
-        ) f WHERE geom IS NOT NULL`),
+        ) f`),
       ...(withOsm ? { staleAt: Date.now() + OSM_TILE_TTL_MS } : {}),
     };
   },
@@ -136,7 +140,8 @@ function osmParts(sql: Parameters<TileSource['render']>[0], z: number) {
       SELECT NULL::bigint AS fid, ${mvtGeom('g.geom')} AS geom, 'building' AS kind, NULL::text AS name,
              ${nulls}, NULL::text AS class, NULL::text AS ref, NULL::text AS housenumber,
              NULL::boolean AS tunnel
-        FROM osm.buildings g, b WHERE g.geom && b.env3857 AND g.minzoom <= ${z}
+        FROM ${z >= BUILDING_DETAIL_ZOOM ? sql`osm.buildings` : sql`osm.buildings_low`} g, b
+       WHERE g.geom && b.env3857 AND g.minzoom <= ${z}
     ),
     osm_points AS (
       SELECT NULL::bigint AS fid, ${mvtGeom('h.geom')} AS geom, 'housenumber' AS kind,

@@ -30,6 +30,7 @@ export const de = {
   'common.offline':
     'Du bist offline. Die Karte zeigt, was schon geladen war; Änderungen gehen erst wieder mit Netz.',
   'map.label': 'Karte – tippe auf einen Knoten, um ihn zu öffnen',
+  'map.streets': 'Straßen im Bild: {names}',
   'map.loading': 'Karte wird geladen …',
   'map.noWebgl':
     'Die Karte kann in diesem Browser nicht angezeigt werden (WebGL fehlt). Die Liste zeigt trotzdem, was hier ist.',
@@ -285,6 +286,7 @@ export const en: Record<MessageKey, string> = {
   'common.offline':
     'You are offline. The map shows what was already loaded; changes need a connection.',
   'map.label': 'Map – tap a node to open it',
+  'map.streets': 'Streets shown: {names}',
   'map.loading': 'Loading the map …',
   'map.noWebgl': 'This browser cannot show the map (no WebGL). The list still shows what is here.',
   'map.tileError': 'Part of the map could not be loaded.',

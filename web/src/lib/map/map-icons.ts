@@ -6,7 +6,8 @@ import { type NodeKind, nodeKindColors } from '$lib/nodes/node-kinds';
 import type { Scheme } from '$lib/theme.svelte';
 import { palettes } from './map-style';
 
-const font = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+/** The font of every label drawn on a canvas (here and in the first-view picture). */
+export const mapFont = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 
 /** An image: its size in CSS pixels and how to paint it with its top left corner at 0, 0. */
 export interface MapImage {
@@ -18,7 +19,7 @@ export interface MapImage {
 let measuring: CanvasRenderingContext2D | null | undefined;
 const widths = new Map<string, number>();
 /** Text widths, measured once per style and text (the picture is repainted on every pan). */
-function textWidth(style: string, text: string): number {
+export function textWidth(style: string, text: string): number {
   const key = `${style}|${text}`;
   const known = widths.get(key);
   if (known !== undefined) return known;
@@ -85,7 +86,7 @@ function clusterBubble(scheme: Scheme, count: number): MapImage {
     g.strokeStyle = p.thread;
     g.stroke();
     g.fillStyle = p.clusterText;
-    g.font = `700 ${d > 40 ? 14 : 12}px ${font}`;
+    g.font = `700 ${d > 40 ? 14 : 12}px ${mapFont}`;
     g.textAlign = 'center';
     g.textBaseline = 'middle';
     g.fillText(text, d / 2, d / 2 + 0.5);
@@ -121,7 +122,7 @@ function spool(scheme: Scheme, label?: string): MapImage {
       g.stroke();
     }
     if (label) {
-      g.font = `700 12px ${font}`;
+      g.font = `700 12px ${mapFont}`;
       g.textAlign = 'left';
       g.textBaseline = 'middle';
       g.lineWidth = 3;
@@ -135,10 +136,10 @@ function spool(scheme: Scheme, label?: string): MapImage {
 }
 
 const labelStyles: Record<string, string> = {
-  c: `600 13px ${font}`,
-  l: `600 14px ${font}`,
-  s: `500 12px ${font}`,
-  w: `italic 600 13px ${font}`,
+  c: `600 13px ${mapFont}`,
+  l: `600 14px ${mapFont}`,
+  s: `500 12px ${mapFont}`,
+  w: `italic 600 13px ${mapFont}`,
 };
 
 function textLabel(scheme: Scheme, variant: string, text: string): MapImage {

@@ -7,7 +7,8 @@ import { VectorTile, type VectorTileFeature } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
 import { type NodeKind, nodeKindColors, nodeTopicColors, nodeTopics } from '$lib/nodes/node-kinds';
 import type { Scheme } from '$lib/theme.svelte';
-import { mapImage } from './map-icons';
+import { NameSpacing, placeAlongLine, turnedBox } from './line-labels';
+import { mapFont, mapImage, textWidth } from './map-icons';
 import {
   basemapMaxZoom,
   builtUpClasses,
@@ -96,6 +97,7 @@ export class MapPreview {
   private placed: Placed[] = [];
   private shownNodes: VisibleNode[] = [];
   private shownClusters: VisibleCluster[] = [];
+  private shownStreets: string[] = [];
   private pending: AbortController | null = null;
 
   constructor(private readonly canvas: HTMLCanvasElement) {}
@@ -226,6 +228,7 @@ export class MapPreview {
     const draws: Array<() => void> = [];
     const placed: Placed[] = [];
     this.shownNodes = [];
+    this.shownStreets = [];
     this.shownClusters = [];
     const image = (id: string, x: number, y: number, scale = 1) => {
       const icon = mapImage(id);
@@ -370,6 +373,9 @@ export class MapPreview {
       const label = image(`label:${scheme}:${variant}:${props.name ?? ''}`, x, y);
       if (claim(x, y, label.w, label.h, 4)) labels.push(label.draw);
     }
+    // Street and river names yield to place names (as in MapLibre, where their layers lie below).
+    const lineNames = vectorBasemap ? this.lineNames(g, camera, basemap, p, zoom, claim) : [];
+    for (const draw of lineNames) draw();
     for (const draw of labels) draw();
     for (let i = draws.length - 1; i >= 0; i -= 1) draws[i]!();
     this.placed = placed;
@@ -386,6 +392,11 @@ export class MapPreview {
       if (!best || rank(item.hit) < rank(best.hit)) best = item;
     }
     return best?.hit ?? null;
+  }
+
+  /** The street names the last paint wrote on screen. */
+  streets(): string[] {
+    return this.shownStreets;
   }
 
   visible(): { nodes: VisibleNode[]; clusters: VisibleCluster[] } {
@@ -580,6 +591,84 @@ export class MapPreview {
     }
     g.lineCap = 'butt';
     g.lineJoin = 'miter';
+  }
+
+  /**
+   * Names along streets (from z13) and rivers (from z12), as MapLibre's line symbols write
+   * them (maplibre-style.ts osmLabelLayers): major roads claim their place first, a name is
+   * placed only where its own tile holds it (buffers repeat lines) and not again within
+   * 250 px. Returns the draws; claims through `claim` so names never cover each other or a
+   * node.
+   */
+  private lineNames(
+    g: CanvasRenderingContext2D,
+    camera: Camera,
+    basemap: Array<{ feature: VectorTileFeature; address: TileAddress; extent: number }>,
+    p: Palette,
+    zoom: number,
+    claim: (x: number, y: number, w: number, h: number, pad: number) => boolean,
+  ): Array<() => void> {
+    const roadSize = interpolate(zoom, [
+      [13, 10],
+      [18, 14],
+    ]);
+    const rank = (f: VectorTileFeature) => {
+      const kind = f.properties.kind;
+      const cls = String(f.properties.class);
+      if (typeof f.properties.name !== 'string' || f.properties.name === '') return -1;
+      if (kind === 'road' && zoom >= 13 && !['rail', 'subway', 'tram'].includes(cls)) {
+        return majorRoads.includes(cls as RoadClass) ? 0 : 1;
+      }
+      if (kind === 'waterway' && zoom >= 12) return 2;
+      return -1;
+    };
+    const candidates = basemap
+      .filter((i) => i.feature.type === 2 && rank(i.feature) >= 0)
+      .sort((a, b) => rank(a.feature) - rank(b.feature));
+    const spacing = new NameSpacing(250);
+    const streets = new NameSpacing(0);
+    const draws: Array<() => void> = [];
+    for (const { feature, address, extent } of candidates) {
+      const name = String(feature.properties.name);
+      const water = feature.properties.kind === 'waterway';
+      const size = water ? 12 : roadSize;
+      const style = `${water ? 'italic ' : ''}500 ${size.toFixed(1)}px ${mapFont}`;
+      const width = textWidth(style, name);
+      const { scale, left, top } = tileFrame(camera, address, extent);
+      const span = extent * scale;
+      for (const ring of geometry(feature)) {
+        const line = ring.map((pt) => ({ x: left + pt.x * scale, y: top + pt.y * scale }));
+        const place = placeAlongLine(line, width + 8);
+        if (!place) continue;
+        if (place.x < left || place.y < top || place.x >= left + span || place.y >= top + span) {
+          continue;
+        }
+        if (!spacing.free(name, place)) continue;
+        const box = turnedBox(place, width, size + 2);
+        if (!claim(box.x, box.y, box.w, box.h, 2)) continue;
+        spacing.add(name, place);
+        const onScreen =
+          place.x >= 0 && place.y >= 0 && place.x <= camera.width && place.y <= camera.height;
+        if (!water && onScreen) streets.add(name, place);
+        draws.push(() => {
+          g.save();
+          g.translate(place.x, place.y);
+          g.rotate(place.angle);
+          g.font = style;
+          g.textAlign = 'center';
+          g.textBaseline = 'middle';
+          g.lineJoin = 'round';
+          g.lineWidth = 2.8;
+          g.strokeStyle = p.halo;
+          g.strokeText(name, 0, 0);
+          g.fillStyle = water ? p.waterLabel : p.roadLabel;
+          g.fillText(name, 0, 0);
+          g.restore();
+        });
+      }
+    }
+    this.shownStreets = streets.names();
+    return draws;
   }
 
   private fill(

@@ -1,6 +1,7 @@
 // The picture of the first view (map-preview.ts) as the map holds it: where it looks, whether it
 // is drawn, and which of several overlapping draws speaks for it. It stands for the map until
 // MapLibre has drawn the view, then it is gone for good.
+import { untrack } from 'svelte';
 import { MapPreview, type PreviewContent, type PreviewHit } from './map-preview';
 import type { Camera, MapPoint, MapView, VisibleCluster, VisibleNode } from './map-view';
 
@@ -20,6 +21,8 @@ export class PreviewPicture {
   camera: MapView | null = null;
   /** The selection the last paint showed. */
   paintedSelection: string | null = null;
+  /** The street names the picture shows (its text for screen readers). */
+  streets = $state<string[]>([]);
   readonly #host: PictureHost;
   #preview: MapPreview | null = null;
   #screen: HTMLElement | null = null;
@@ -54,6 +57,9 @@ export class PreviewPicture {
       // Only the latest draw speaks for the picture (an earlier one was cut short on purpose).
       if (round === this.#round) this.#host.trouble(missing > 0);
     }
+    // Not read as a dependency: an effect that draws must not re-run because of what it drew.
+    const streets = this.#preview.streets();
+    if (untrack(() => streets.join('\n') !== this.streets.join('\n'))) this.streets = streets;
     // MapLibre may have taken over while the tiles were on their way.
     if (this.#host.live()) return;
     this.state = 'drawn';
