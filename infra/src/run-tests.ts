@@ -137,6 +137,8 @@ async function e2eTests(
         E2E_OIDC_ISSUER: stack.issuer,
         // Sign-out test: the old token is tried at the core directly, too.
         E2E_CORE_URL: `http://127.0.0.1:${stack.ports.core}`,
+        // The offline test counts rows: a Knoten sent from the queue must be there exactly once.
+        E2E_DATABASE_URL: stack.databaseUrl,
         PLAYWRIGHT_JSON_OUTPUT_NAME: report,
       },
     );

@@ -61,7 +61,9 @@ export class BoundedStore {
     headers.set(BYTES_HEADER, String(body.byteLength));
     headers.set(USED_HEADER, String(Date.now()));
     const cache = await caches.open(this.name);
-    await cache.put(key, new Response(body, { status: response.status, headers }));
+    // An empty tile may come as 204: such a status must not be given a body, even an empty one.
+    const empty = response.status === 204 || response.status === 205;
+    await cache.put(key, new Response(empty ? null : body, { status: response.status, headers }));
     for (const dropped of this.#index.put(key, body.byteLength)) await cache.delete(dropped);
   }
 
