@@ -71,6 +71,21 @@ function isMapAsset(url: URL): boolean {
   );
 }
 
+/**
+ * The network's answer read whole, handed to the page as a new Response. Not `clone()`: a teed
+ * body is pumped by this worker's own thread, and in the browser test a node's detail read then
+ * reached the page only ~18 s after its headers (the stall an earlier attempt ran into).
+ */
+async function buffered(response: Response): Promise<{ body: ArrayBuffer; copy: () => Response }> {
+  const body = await response.arrayBuffer();
+  const headers = new Headers(response.headers);
+  for (const name of ['content-encoding', 'content-length', 'transfer-encoding'])
+    headers.delete(name);
+  const empty = response.status === 204 || response.status === 205;
+  const init = { status: response.status, statusText: response.statusText, headers };
+  return { body, copy: () => new Response(empty ? null : body.slice(0), init) };
+}
+
 /** A server that answered but could not serve (edge or Caddy away) is as good as no network. */
 const unavailable = (response: Response) => response.status >= 502 && response.status <= 504;
 
@@ -79,8 +94,9 @@ async function mapAsset(event: FetchEvent, url: URL): Promise<Response> {
   try {
     const response = await fetch(event.request);
     if (response.ok && response.type === 'basic') {
-      event.waitUntil(tiles.put(key, response.clone()).catch(() => {}));
-      return response;
+      const answer = await buffered(response);
+      event.waitUntil(tiles.put(key, answer.copy()).catch(() => {}));
+      return answer.copy();
     }
     if (unavailable(response)) return (await tiles.get(key)) ?? response;
     return response;
@@ -91,8 +107,8 @@ async function mapAsset(event: FetchEvent, url: URL): Promise<Response> {
   }
 }
 
-async function keepReads(response: Response, calls: readonly BatchCall[]): Promise<void> {
-  const body: unknown = await response.json();
+async function keepReads(text: string, calls: readonly BatchCall[]): Promise<void> {
+  const body: unknown = JSON.parse(text);
   const results = resultsOf(body, calls);
   for (const [index, call] of calls.entries()) {
     const key = callKey(sw.location.origin, call);
@@ -133,8 +149,9 @@ async function trpcRead(event: FetchEvent, calls: readonly BatchCall[]): Promise
   try {
     const response = await fetch(event.request);
     if (response.ok || response.status === 207) {
-      event.waitUntil(keepReads(response.clone(), calls).catch(() => {}));
-      return response;
+      const answer = await buffered(response);
+      event.waitUntil(keepReads(new TextDecoder().decode(answer.body), calls).catch(() => {}));
+      return answer.copy();
     }
     if (unavailable(response)) return (await keptReads(calls)) ?? response;
     return response;
