@@ -9,8 +9,9 @@
 //   a bounded store (LRU, 800 entries / 40 MB), answered from it when the network is away.
 // - Public tRPC reads (node, conversation, weaveries): each call of a batched GET kept on its
 //   own (trpc-batch.ts), so a read offline is answered whatever it was batched with.
-// Never touched: anything but GET, other origins, /auth, commands, the live stream, and reads
-// about the person (accounts.me, notifications, alerts) — they always go to the network.
+// Never touched: anything but GET, other origins, /auth, commands and the live stream. Reads
+// about the person (accounts.me, notifications, alerts) are never kept: alone they are not
+// touched; in a batch with a public read they are passed on and, offline, answered "not kept".
 
 import { BoundedStore } from '$lib/offline/bounded-store';
 import {
@@ -118,7 +119,7 @@ async function keepReads(text: string, calls: readonly BatchCall[]): Promise<voi
         key,
         new Response(JSON.stringify(result), { headers: { 'content-type': 'application/json' } }),
       );
-    } else if (Array.isArray(body) && isGone(body[index])) {
+    } else if (call.cacheable && Array.isArray(body) && isGone(body[index])) {
       // A node removed or hidden since: it must not come back from the cache.
       await reads.delete(key);
     }
@@ -133,6 +134,7 @@ function isGone(entry: unknown): boolean {
 async function keptReads(calls: readonly BatchCall[]): Promise<Response | null> {
   const kept = await Promise.all(
     calls.map(async (call) => {
+      if (!call.cacheable) return null;
       const response = await reads.get(callKey(sw.location.origin, call));
       return response ? ((await response.json()) as unknown) : null;
     }),

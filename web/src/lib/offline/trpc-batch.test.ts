@@ -31,19 +31,29 @@ describe('cacheableBatch', () => {
 
   test('a read without input (weaveries.list) has a key', () => {
     const calls = cacheableBatch(new URL(`${origin}/trpc/weaveries.list?batch=1&input=%7B%7D`));
-    expect(calls).toEqual([{ path: 'weaveries.list', input: 'null' }]);
+    expect(calls).toEqual([{ path: 'weaveries.list', cacheable: true, input: 'null' }]);
   });
 
   test('anything about the person, commands, the live stream and non-batches are left alone', () => {
     expect(cacheableBatch(batchUrl(['accounts.me'], {}))).toBeNull();
-    expect(
-      cacheableBatch(batchUrl(['nodes.byId', 'notifications.list'], { 0: { id: 'n' } })),
-    ).toBeNull();
+    expect(cacheableBatch(batchUrl(['notifications.list', 'alerts.list'], {}))).toBeNull();
     expect(cacheableBatch(batchUrl(['nodes.create'], { 0: {} }))).toBeNull();
     expect(cacheableBatch(new URL(`${origin}/trpc/live.changes?input=%7B%7D`))).toBeNull();
     expect(cacheableBatch(new URL(`${origin}/trpc/nodes.byId?input=%7B%7D`))).toBeNull();
     expect(cacheableBatch(new URL(`${origin}/trpc/nodes.byId?batch=1&input=%7Bbroken`))).toBeNull();
   });
+});
+
+test('a node read batched with accounts.me: only the node read may be kept', () => {
+  const calls = cacheableBatch(batchUrl(['accounts.me', 'nodes.byId'], { 1: { id: 'n1' } }))!;
+  expect(calls.map((c) => c.cacheable)).toEqual([false, true]);
+  const me = { result: { data: { id: 'me', privateLocation: { lat: 1, lon: 2 } } } };
+  const node = { result: { data: { id: 'n1' } } };
+  expect(resultsOf([me, node], calls)).toEqual([null, node]);
+  // Offline the node comes from the cache; the person's own read says it was not kept.
+  const offline = composeBatch(calls, [null, node]);
+  expect(offline?.status).toBe(207);
+  expect(offline?.body[0]).toMatchObject({ error: { data: { path: 'accounts.me' } } });
 });
 
 describe('answers', () => {

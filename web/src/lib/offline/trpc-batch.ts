@@ -15,18 +15,22 @@ export const cacheableReads: ReadonlySet<string> = new Set([
 
 export interface BatchCall {
   path: string;
+  /** A public read whose answer may be kept; the others of a mixed batch are only passed on. */
+  cacheable: boolean;
   /** The call's input as JSON (`null` when it has none), the part of its cache key. */
   input: string;
 }
 
 /**
  * The calls of a batched tRPC GET, or null when the URL is not one the service worker may
- * answer (not a batch, or any call in it is not a cacheable read).
+ * answer (not a batch, or no call in it is a cacheable read). A batch may mix a public read
+ * with one about the person (a node's detail and accounts.me leave in one request): only the
+ * public read's answer is ever kept.
  */
 export function cacheableBatch(url: URL): BatchCall[] | null {
   if (!url.pathname.startsWith('/trpc/') || url.searchParams.get('batch') !== '1') return null;
   const paths = decodeURIComponent(url.pathname.slice('/trpc/'.length)).split(',');
-  if (paths.length === 0 || !paths.every((path) => cacheableReads.has(path))) return null;
+  if (!paths.some((path) => cacheableReads.has(path))) return null;
   let inputs: Record<string, unknown> = {};
   const raw = url.searchParams.get('input');
   if (raw !== null) {
@@ -40,6 +44,7 @@ export function cacheableBatch(url: URL): BatchCall[] | null {
   }
   return paths.map((path, index) => ({
     path,
+    cacheable: cacheableReads.has(path),
     input: JSON.stringify(canonical(inputs[String(index)] ?? null)),
   }));
 }
@@ -65,8 +70,14 @@ export function callKey(origin: string, call: BatchCall): string {
 /** The entries of a batch answer that are results (errors are never kept). */
 export function resultsOf(body: unknown, calls: readonly BatchCall[]): Array<unknown | null> {
   if (!Array.isArray(body) || body.length !== calls.length) return calls.map(() => null);
-  return body.map((entry) =>
-    entry && typeof entry === 'object' && 'result' in entry && !('error' in entry) ? entry : null,
+  return body.map((entry, index) =>
+    calls[index]?.cacheable &&
+    entry &&
+    typeof entry === 'object' &&
+    'result' in entry &&
+    !('error' in entry)
+      ? entry
+      : null,
   );
 }
 
