@@ -38,19 +38,12 @@ function countNodes(title: string): number {
     throw new Error(
       'E2E_DATABASE_URL is not set (bun infra/src/cli.ts test --only=browser sets it)',
     );
-  // The title goes in as a psql variable, quoted by psql (:'title'), never spliced into the SQL.
-  const counted = execFileSync(
-    'psql',
-    [
-      url,
-      '-XAt',
-      '-v',
-      `title=${title}`,
-      '-c',
-      "SELECT count(*) FROM nodes WHERE title = :'title'",
-    ],
-    { encoding: 'utf8' },
-  );
+  // The title goes in as a psql variable, quoted by psql (:'title'), never spliced into the SQL;
+  // psql interpolates variables in a script it reads, not in -c, hence stdin.
+  const counted = execFileSync('psql', [url, '-XAt', '-v', `title=${title}`], {
+    encoding: 'utf8',
+    input: "SELECT count(*) FROM nodes WHERE title = :'title';\n",
+  });
   return Number(counted.trim());
 }
 
