@@ -40,7 +40,7 @@ export default defineConfig({
     {
       // The map is made for phones first: the same journeys at an iPhone-sized viewport.
       name: 'phone',
-      testMatch: ['**/map.test.ts', '**/share.test.ts'],
+      testMatch: ['**/map.test.ts', '**/share.test.ts', '**/offline.test.ts'],
       use: {
         browserName: 'chromium',
         viewport: { width: 390, height: 844 },

@@ -122,6 +122,8 @@ async function e2eTests(
         E2E_CORE_URL: `http://127.0.0.1:${stack.ports.core}`,
         // Area alerts: the e-mails the workers sent, one .eml file each.
         E2E_MAIL_DIR: stack.mailDir ?? '',
+        // The offline test counts rows: a Knoten sent from the queue must be there exactly once.
+        E2E_DATABASE_URL: stack.databaseUrl,
         PLAYWRIGHT_JSON_OUTPUT_NAME: report,
       },
     );
