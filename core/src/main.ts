@@ -57,6 +57,10 @@ const server = Bun.serve({
   port: env.PORT,
   hostname: env.HOST,
   fetch: async (request) => closeWhileDraining(await handler(request), drain),
+  // Bun closes an idle connection after 10 s by default; an edge sending a command down a
+  // pooled connection at that moment sees it reset. Idle connections are kept as long as
+  // the edge keeps its own towards Caddy.
+  idleTimeout: 75,
 });
 log.info('core listening', { host: env.HOST, port: server.port });
 

@@ -95,6 +95,9 @@ export function createEdge(deps: EdgeDeps) {
     registry: deps.metrics.registry,
     checks: deps.checks,
     ...(deps.draining ? { draining: deps.draining } : {}),
+    // Caddy rests an edge on one failed probe (every 3 s): a single slow check must not take
+    // out the only edge left while the other is replaced. Two intervals, then it counts.
+    holdReadyMs: 6_000,
   });
 
   const app = new Elysia()

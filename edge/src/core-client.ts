@@ -2,8 +2,11 @@
 // context; keeps core errors' codes; core down or slow becomes SERVICE_UNAVAILABLE. With
 // several core instances (CORE_URL as a comma list) calls take turns, and a call that could
 // not even connect (an instance that is down) goes to the next one at once: it never reached
-// the first, so it cannot have been applied twice. A call that was sent and then lost its
-// answer is not repeated here (the caller repeats it with the same operationId).
+// the first, so it cannot have been applied twice. A call whose connection broke before any
+// answer came (a pooled connection the core closed as it was sent) goes to the next one too
+// when repeating it is harmless: a read, or a command that carries its operationId or
+// idempotencyKey (the core answers a repeat with the first answer and applies it once).
+// A call that timed out, or whose answer broke off, is not repeated here.
 import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import type { CoreRouter } from '@weltgewebe/core/router';
 import { ApiError, type ApiErrorData, DRAINING_HEADER } from '@weltgewebe/kit';
@@ -28,13 +31,39 @@ const DOWN_FOR_MS = 2_000;
  */
 const DRAINING_FOR_MS = 15_000;
 
+const errorCode = (error: unknown) => (error as { code?: unknown })?.code;
+
 function refusedConnection(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
+  const code = errorCode(error);
   return code === 'ECONNREFUSED' || code === 'ConnectionRefused';
 }
 
+/** The connection broke before an answer began (fetch rejects before any header came). */
+function brokenBeforeAnswer(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'ECONNRESET' || code === 'ConnectionClosed' || code === 'EPIPE';
+}
+
+/** A read, or a command the core dedupes by the id it carries: sending it twice is harmless. */
+export function repeatable(init: RequestInit): boolean {
+  const method = (init.method ?? 'GET').toUpperCase();
+  if (method === 'GET' || method === 'HEAD') return true;
+  if (typeof init.body !== 'string') return false;
+  try {
+    const input: unknown = JSON.parse(init.body);
+    if (!input || typeof input !== 'object') return false;
+    const { operationId, idempotencyKey } = input as Record<string, unknown>;
+    return typeof operationId === 'string' || typeof idempotencyKey === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/** Why an instance was passed over for a call (logged by the edge). */
+export type PassOver = (base: string, reason: string) => void;
+
 /** Takes turns over the core instances and skips one that just refused connections. */
-export function coreInstances(baseUrls: string[], fetchImpl: typeof fetch) {
+export function coreInstances(baseUrls: string[], fetchImpl: typeof fetch, onPassOver?: PassOver) {
   if (baseUrls.length === 0) throw new Error('no core URL');
   const downUntil = new Map<string, number>();
   let turn = 0;
@@ -42,6 +71,8 @@ export function coreInstances(baseUrls: string[], fetchImpl: typeof fetch) {
     const now = Date.now();
     const start = turn++ % baseUrls.length;
     const order = baseUrls.map((_, i) => baseUrls[(start + i) % baseUrls.length]!);
+    // One instance: a broken pooled connection is worth one more try on a fresh one.
+    if (order.length === 1) order.push(order[0]!);
     // Up ones first; the ones marked down are still tried when nothing else is left.
     order.sort(
       (a, b) => Number((downUntil.get(a) ?? 0) > now) - Number((downUntil.get(b) ?? 0) > now),
@@ -57,8 +88,12 @@ export function coreInstances(baseUrls: string[], fetchImpl: typeof fetch) {
         }
         return response;
       } catch (error) {
-        if (!refusedConnection(error)) throw error;
-        downUntil.set(base, Date.now() + DOWN_FOR_MS);
+        if (refusedConnection(error)) {
+          downUntil.set(base, Date.now() + DOWN_FOR_MS);
+        } else if (!(brokenBeforeAnswer(error) && repeatable(init))) {
+          throw error;
+        }
+        onPassOver?.(base, String(errorCode(error) ?? error));
         lastError = error;
       }
     }
@@ -70,11 +105,12 @@ export function createCoreClient(
   baseUrl: string | string[],
   timeoutMs: number,
   fetchImpl: typeof fetch = fetch,
+  onPassOver?: PassOver,
 ) {
   const bases = (Array.isArray(baseUrl) ? baseUrl : baseUrl.split(','))
     .map((u) => u.trim().replace(/\/$/, ''))
     .filter(Boolean);
-  const send = coreInstances(bases, fetchImpl);
+  const send = coreInstances(bases, fetchImpl, onPassOver);
   const first = bases[0]!;
   return (fwd: ForwardContext) =>
     createTRPCClient<CoreRouter>({

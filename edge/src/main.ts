@@ -47,7 +47,9 @@ const edge = createEdge({
   sql,
   replica,
   replicaWaitMs: env.REPLICA_WAIT_MS,
-  core: createCoreClient(env.CORE_URL, env.CORE_TIMEOUT_MS),
+  core: createCoreClient(env.CORE_URL, env.CORE_TIMEOUT_MS, fetch, (core, reason) =>
+    log.warn('core passed over for a call', { core, reason }),
+  ),
   verifier,
   revocations,
   log,

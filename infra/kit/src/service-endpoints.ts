@@ -12,6 +12,13 @@ export interface ServiceEndpointsOptions {
   timeoutMs?: number;
   /** True while the service drains before it stops (shutdown.ts): not ready, whatever the checks say. */
   draining?: () => boolean;
+  /**
+   * Once ready, how long checks must keep failing before readiness says so (default 0). A
+   * front door whose health check rests an instance on one failed probe (Caddy 2.6 has no
+   * fail count) would otherwise rest the only instance left during a rolling deploy because
+   * one `SELECT 1` was slow on a busy host — and answer 503 to everyone.
+   */
+  holdReadyMs?: number;
 }
 
 async function withTimeout(check: ReadinessCheck, ms: number): Promise<'ok' | string> {
@@ -38,6 +45,9 @@ const json = (status: number, body: unknown) =>
 export function serviceEndpoints(options: ServiceEndpointsOptions) {
   const timeoutMs = options.timeoutMs ?? 1_500;
   const startedAt = new Date().toISOString();
+  const holdReadyMs = options.holdReadyMs ?? 0;
+  let everReady = false;
+  let failingSince: number | null = null;
   return async (request: Request): Promise<Response | null> => {
     if (request.method !== 'GET') return null;
     const path = new URL(request.url).pathname;
@@ -53,9 +63,18 @@ export function serviceEndpoints(options: ServiceEndpointsOptions) {
           names.map((n) => withTimeout(options.checks[n]!, timeoutMs)),
         );
         const checks = Object.fromEntries(names.map((n, i) => [n, results[i]]));
-        const ok = results.every((r) => r === 'ok');
+        const passed = results.every((r) => r === 'ok');
+        const now = Date.now();
+        if (passed) {
+          everReady = true;
+          failingSince = null;
+        } else {
+          failingSince ??= now;
+        }
+        const held = !passed && everReady && now - failingSince! < holdReadyMs;
+        const ok = passed || held;
         return json(ok ? 200 : 503, {
-          status: ok ? 'ok' : 'unavailable',
+          status: passed ? 'ok' : held ? 'degraded' : 'unavailable',
           service: options.service,
           checks,
         });

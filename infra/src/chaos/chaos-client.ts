@@ -35,7 +35,8 @@ export class ChaosClient {
 
   constructor(
     private readonly base: string,
-    private readonly token: string | null,
+    /** The person's current access token (it is renewed during a long run); null: anonymous. */
+    private readonly token: (() => string) | null,
     readonly stats: ClientStats,
     /** false: one attempt per call, so every answer that is not a success counts (the roll). */
     private readonly retry = true,
@@ -50,7 +51,7 @@ export class ChaosClient {
 
   private headers(json: boolean): Record<string, string> {
     return {
-      ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      ...(this.token ? { authorization: `Bearer ${this.token()}` } : {}),
       ...(this.lsnCookie ? { cookie: this.lsnCookie } : {}),
       ...(json ? { 'content-type': 'application/json' } : {}),
     };

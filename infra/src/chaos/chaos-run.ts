@@ -3,16 +3,11 @@
 // worker process, NATS node, replica), each started again. Then it waits until everything has
 // caught up and counts what was acknowledged, lost, doubled and seen (verify.ts). Bounded in
 // time and count; loopback only.
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { connectNats, lastStreamSeq } from '@weltgewebe/events/jetstream';
 import postgres from 'postgres';
-import { DEMO_PASSWORD } from '../oidc/demo-users.ts';
-import { freePort } from '../services/free-port.ts';
-import { stopPostgresSync } from '../services/postgres.ts';
-import { REPO_ROOT, type RunningStack, type StackPorts, startStack } from '../stack/stack.ts';
-import { loginWithCodeFlow } from '../testing/oidc-login.ts';
-import { ChaosClient, newClientStats } from './chaos-client.ts';
+import { startHaUnderLoad } from '../stack/ha-under-load.ts';
+import type { RunningStack } from '../stack/stack.ts';
+import { newClientStats } from './chaos-client.ts';
 import { FAULT_ORDER, type FaultRecord, runFaults } from './faults.ts';
 import { LiveListener } from './live-listener.ts';
 import { startLoad } from './load.ts';
@@ -55,43 +50,6 @@ const PLAN = {
   },
 };
 
-/** Leftovers of a chaos run whose process is gone (killed mid-run): stop their servers. */
-function removeStaleRuns(dataRoot: string) {
-  if (!existsSync(dataRoot)) return;
-  for (const entry of readdirSync(dataRoot)) {
-    const match = /^chaos-(\d+)$/.exec(entry);
-    if (!match) continue;
-    let alive = false;
-    try {
-      process.kill(Number(match[1]), 0);
-      alive = true;
-    } catch {}
-    if (alive) continue;
-    const dir = join(dataRoot, entry);
-    stopPostgresSync(join(dir, 'pg-replica'));
-    stopPostgresSync(join(dir, 'pg'));
-    for (const node of ['n1', 'n2', 'n3']) {
-      Bun.spawnSync(['pkill', '-KILL', '-f', join(dir, 'nats-cluster', node, 'nats.conf')]);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function freePorts(): Promise<StackPorts> {
-  return {
-    caddy: await freePort(),
-    web: await freePort(),
-    edge: await freePort(),
-    core: await freePort(),
-    oidc: await freePort(),
-    relay: await freePort(),
-    workers: await freePort(),
-    postgres: await freePort(),
-    nats: await freePort(),
-    natsMonitor: await freePort(),
-  };
-}
-
 /** Reads answered by replica and primary, summed over the edges' /metrics. */
 async function edgeReads(stack: RunningStack): Promise<{ replica: number; primary: number }> {
   const sum = { replica: 0, primary: 0 };
@@ -114,61 +72,12 @@ async function edgeReads(stack: RunningStack): Promise<{ replica: number; primar
 export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const plan = opts.short ? PLAN.short : PLAN.full;
   const log = opts.log;
-  const dataRoot = join(REPO_ROOT, '.data');
-  removeStaleRuns(dataRoot);
-  const dataDir = join(dataRoot, `chaos-${process.pid}`);
-  rmSync(dataDir, { recursive: true, force: true });
-  rmSync(opts.logDir, { recursive: true, force: true });
-  mkdirSync(opts.logDir, { recursive: true });
-  log(`starting the HA topology (logs: ${opts.logDir})`);
-  const stack = await startStack({
-    dataDir,
-    ports: await freePorts(),
-    ephemeral: true,
-    seed: false,
-    places: false,
-    web: false,
-    topology: 'ha',
-    // The load is a few people writing fast; the per-person limit is not what is tested here.
-    coreEnv: { COMMANDS_PER_MINUTE: '100000' },
-    output: { logDir: opts.logDir },
-    log,
-  });
-  const stopOnSignal = () => {
-    void stack.stop().then(() => process.exit(130));
-  };
-  process.on('SIGINT', stopOnSignal);
-  process.on('SIGTERM', stopOnSignal);
+  const run = await startHaUnderLoad({ name: 'chaos', web: false, logDir: opts.logDir, log });
+  const { stack, base, tokens, nodes } = run;
   const sql = postgres(stack.databaseUrl, { max: 4, onnotice: () => {} });
   const nc = await connectNats(stack.natsUrl, 'chaos');
   const listeners: LiveListener[] = [];
   try {
-    const base = `http://127.0.0.1:${stack.ports.caddy}`;
-    const tokens: string[] = [];
-    for (const username of ['reader', 'weaver', 'admin']) {
-      const t = await loginWithCodeFlow({
-        issuer: stack.issuer,
-        clientId: 'weltgewebe-web',
-        clientSecret: 'dev-secret',
-        redirectUri: `${stack.url}/auth/callback`,
-        username,
-        password: DEMO_PASSWORD,
-      });
-      tokens.push(t.accessToken);
-    }
-
-    // Warm-up (not counted): each person's Garnrolle and a first node to talk about.
-    const warmStats = newClientStats();
-    const nodes: string[] = [];
-    for (const token of tokens) {
-      const operationId = crypto.randomUUID();
-      const node = await new ChaosClient(base, token, warmStats).mutate<{ id: string }>(
-        'nodes.create',
-        { operationId, kind: 'place', title: `warm-up ${operationId}`, lat: 53.55, lon: 9.99 },
-      );
-      if (!node) throw new Error(`warm-up failed: ${JSON.stringify(warmStats.errors)}`);
-      nodes.push(node.id);
-    }
     for (let i = 0; i < 300; i++) {
       const [p] = await sql<{ n: number }[]>`
         SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`;
@@ -289,9 +198,6 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     for (const l of listeners) l.stop();
     await nc.close().catch(() => {});
     await sql.end({ timeout: 2 }).catch(() => {});
-    await stack.stop();
-    process.off('SIGINT', stopOnSignal);
-    process.off('SIGTERM', stopOnSignal);
-    rmSync(dataDir, { recursive: true, force: true });
+    await run.stop();
   }
 }

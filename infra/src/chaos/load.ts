@@ -19,8 +19,8 @@ export interface LoadReport {
 
 export interface LoadOptions {
   base: string;
-  /** Access tokens of the people, one client each (own cookie for read-your-writes). */
-  tokens: string[];
+  /** Access tokens of the people (current ones), one client each (own cookie for read-your-writes). */
+  tokens: Array<() => string>;
   loopsPerPerson: number;
   /** Pause between two actions of a loop. */
   thinkMs: number;

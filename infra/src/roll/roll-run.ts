@@ -4,14 +4,10 @@
 // database) that must roll back by itself. Prints one line per roll; exit 0 only when the
 // full roll succeeded, the broken one came back to the previous release, and no request
 // failed during either. Loopback only, bounded in time.
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { ChaosClient, type ClientStats, newClientStats } from '../chaos/chaos-client.ts';
+import { type ClientStats, newClientStats } from '../chaos/chaos-client.ts';
 import { startLoad } from '../chaos/load.ts';
-import { DEMO_PASSWORD } from '../oidc/demo-users.ts';
-import { freePort } from '../services/free-port.ts';
-import { REPO_ROOT, type RunningStack, type StackPorts, startStack } from '../stack/stack.ts';
-import { loginWithCodeFlow } from '../testing/oidc-login.ts';
+import { startHaUnderLoad } from '../stack/ha-under-load.ts';
+import type { RunningStack } from '../stack/stack.ts';
 import { type Release, type RollResult, roll } from './roll.ts';
 
 export interface RollRunOptions {
@@ -24,22 +20,6 @@ export interface RollRunOptions {
 export interface RollRunResult {
   lines: string[];
   ok: boolean;
-}
-
-async function freePorts(): Promise<StackPorts> {
-  const port = () => freePort();
-  return {
-    caddy: await port(),
-    web: await port(),
-    edge: await port(),
-    core: await port(),
-    oidc: await port(),
-    relay: await port(),
-    workers: await port(),
-    postgres: await port(),
-    nats: await port(),
-    natsMonitor: await port(),
-  };
 }
 
 /** A release whose `service` cannot reach its database (a bad setting shipped with it). */
@@ -67,54 +47,9 @@ function describe(kind: string, from: string, to: string, result: RollResult, st
 
 export async function runRoll(opts: RollRunOptions): Promise<RollRunResult> {
   const log = opts.log;
-  const dataDir = join(REPO_ROOT, '.data', `roll-${process.pid}`);
-  rmSync(dataDir, { recursive: true, force: true });
-  rmSync(opts.logDir, { recursive: true, force: true });
-  mkdirSync(opts.logDir, { recursive: true });
-  log(`starting the HA topology (logs: ${opts.logDir})`);
-  const stack = await startStack({
-    dataDir,
-    ports: await freePorts(),
-    ephemeral: true,
-    seed: false,
-    places: false,
-    topology: 'ha',
-    coreEnv: { COMMANDS_PER_MINUTE: '100000' },
-    output: { logDir: opts.logDir },
-    log,
-  });
-  const stopOnSignal = () => {
-    void stack.stop().then(() => process.exit(130));
-  };
-  process.on('SIGINT', stopOnSignal);
-  process.on('SIGTERM', stopOnSignal);
+  const run = await startHaUnderLoad({ name: 'roll', web: true, logDir: opts.logDir, log });
+  const { stack, base, tokens, nodes } = run;
   try {
-    const base = `http://127.0.0.1:${stack.ports.caddy}`;
-    const tokens: string[] = [];
-    for (const username of ['reader', 'weaver', 'admin']) {
-      const t = await loginWithCodeFlow({
-        issuer: stack.issuer,
-        clientId: 'weltgewebe-web',
-        clientSecret: 'dev-secret',
-        redirectUri: `${stack.url}/auth/callback`,
-        username,
-        password: DEMO_PASSWORD,
-      });
-      tokens.push(t.accessToken);
-    }
-    const nodes: string[] = [];
-    const warm = newClientStats();
-    for (const token of tokens) {
-      const node = await new ChaosClient(base, token, warm).mutate<{ id: string }>('nodes.create', {
-        operationId: crypto.randomUUID(),
-        kind: 'place',
-        title: 'roll warm-up',
-        lat: 53.55,
-        lon: 9.99,
-      });
-      if (!node) throw new Error(`warm-up failed: ${JSON.stringify(warm.errors)}`);
-      nodes.push(node.id);
-    }
     const coreVersion = await fetch(new URL('/version', stack.readyUrls.get('core')!))
       .then((r) => r.json() as Promise<{ version: string }>)
       .then((v) => v.version);
@@ -167,9 +102,6 @@ export async function runRoll(opts: RollRunOptions): Promise<RollRunResult> {
       back.stats.requests > 0;
     return { lines: [fullLine, backLine], ok };
   } finally {
-    await stack.stop();
-    process.off('SIGINT', stopOnSignal);
-    process.off('SIGTERM', stopOnSignal);
-    rmSync(dataDir, { recursive: true, force: true });
+    await run.stop();
   }
 }
