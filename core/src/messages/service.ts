@@ -9,80 +9,50 @@ import {
   toMessageDTO,
 } from '@weltgewebe/db/dto';
 import { messages } from '@weltgewebe/db/schema';
+import { THREAD_LIFETIME_HOURS } from '@weltgewebe/events/domain';
 import { type AuthIdentity, roleAtLeast } from '@weltgewebe/kit';
-import { and, eq } from 'drizzle-orm';
-import { ensureAccount } from '../accounts/provision.ts';
+import { eq } from 'drizzle-orm';
+import { accountParams, ensureAccount } from '../accounts/provision.ts';
 import { writeAudit } from '../audit/write-audit.ts';
-import { conflict, forbidden, notFound } from '../errors.ts';
+import { conflict, forbidden, notFound, refusalsAsDomainErrors } from '../errors.ts';
 import { writeEvent } from '../outbox/write-event.ts';
 import type { CoreServices } from '../services.ts';
-import { liveNodeLocation } from '../threads/service.ts';
-import { spinThread } from '../threads/spin.ts';
+import { nodeGone } from '../threads/service.ts';
 import type { PostMessageInput, RetractMessageInput } from './model.ts';
 
+/** messages.post in one statement (SQL function command_post_message, migration 0017). */
 export async function postMessage(
   services: CoreServices,
   identity: AuthIdentity,
   input: PostMessageInput,
 ): Promise<MessageDTO> {
-  return await services.sql.begin(async (tx) => {
-    const author = await ensureAccount(tx, identity);
-    // The same key twice at once: the second waits and then finds the first.
-    await tx`SELECT pg_advisory_xact_lock(hashtext('messages.post'),
-      hashtext(${`${author.id}:${input.idempotencyKey}`}))`;
-    const [prior] = await drizzleOn(tx)
-      .select(messageRowFields)
-      .from(messages)
-      .where(
-        and(eq(messages.authorId, author.id), eq(messages.idempotencyKey, input.idempotencyKey)),
-      );
-    if (prior) {
-      const sameContent =
-        prior.node_id === input.nodeId &&
-        (prior.retracted_at !== null || prior.body === input.body);
-      if (!sameContent) {
-        throw conflict(
+  const author = accountParams(identity);
+  const [row] = await refusalsAsDomainErrors(
+    services.sql.unsafe<MessageRow[]>(
+      `SELECT ${MESSAGE_COLUMNS} FROM command_post_message($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        author.subject,
+        author.displayName,
+        author.email,
+        author.registeredAt,
+        services.now(),
+        THREAD_LIFETIME_HOURS,
+        input.nodeId,
+        input.body,
+        input.idempotencyKey,
+      ],
+      { prepare: true },
+    ),
+    {
+      IDEMPOTENCY_KEY_REUSED: () =>
+        conflict(
           'IDEMPOTENCY_KEY_REUSED',
           'Dieser idempotencyKey gehört schon zu einem anderen Beitrag.',
-        );
-      }
-      return toMessageDTO(prior);
-    }
-
-    const to = await liveNodeLocation(tx, input.nodeId);
-    const now = services.now();
-    // Seeded or older nodes may lack their conversation row; every node has exactly one.
-    await tx`INSERT INTO conversations (node_id) VALUES (${input.nodeId}) ON CONFLICT (node_id) DO NOTHING`;
-    const [row] = await tx.unsafe<MessageRow[]>(
-      `INSERT INTO messages (conversation_id, node_id, author_id, author_name, body, idempotency_key, created_at)
-       SELECT c.id, c.node_id, $2, $3, $4, $5, $6 FROM conversations c WHERE c.node_id = $1
-       RETURNING ${MESSAGE_COLUMNS}`,
-      [input.nodeId, author.id, author.displayName, input.body, input.idempotencyKey, now],
-    );
-    const message = toMessageDTO(row!);
-    await writeEvent(
-      tx,
-      'message.posted',
-      { actorId: author.id, aggregateId: message.id, version: 1, occurredAt: now },
-      {
-        messageId: message.id,
-        nodeId: message.nodeId,
-        authorId: author.id,
-        authorName: message.authorName,
-        body: input.body,
-        createdAt: message.createdAt,
-      },
-    );
-    await spinThread(tx, {
-      accountId: author.id,
-      nodeId: input.nodeId,
-      kind: 'conversation',
-      now,
-      from: author.publicPoint,
-      to,
-    });
-    return message;
-  });
+        ),
+      NODE_NOT_FOUND: nodeGone,
+    },
+  );
+  return toMessageDTO(row!);
 }
 
 export async function retractMessage(

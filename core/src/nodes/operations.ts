@@ -13,6 +13,13 @@ export function requestHash(input: Record<string, unknown>): string {
   return new Bun.CryptoHasher('sha256').update(canonical).digest('hex');
 }
 
+/** The same operation id with other content, or for another command or person. */
+export const operationIdReused = () =>
+  conflict(
+    'OPERATION_ID_REUSED',
+    'Diese operationId wurde schon für einen anderen Befehl verwendet.',
+  );
+
 export interface Operation {
   operationId: string;
   accountId: string;
@@ -41,10 +48,7 @@ export async function priorResult<T>(tx: Tx, op: Operation): Promise<T | null> {
     prior.command !== op.command ||
     prior.requestHash !== op.hash
   ) {
-    throw conflict(
-      'OPERATION_ID_REUSED',
-      'Diese operationId wurde schon für einen anderen Befehl verwendet.',
-    );
+    throw operationIdReused();
   }
   return prior.result as T;
 }

@@ -1,14 +1,13 @@
 // Node commands: the rules of core/README.md for creating, editing, removing and hiding Knoten.
 import { type NodeDTO, type NodeRow, nodeRowColumns, toNodeDTO } from '@weltgewebe/db/dto';
-import { MAX_LIVE_NODES_PER_ACCOUNT } from '@weltgewebe/events/domain';
+import { MAX_LIVE_NODES_PER_ACCOUNT, THREAD_LIFETIME_HOURS } from '@weltgewebe/events/domain';
 import { type AuthIdentity, roleAtLeast } from '@weltgewebe/kit';
-import { type AccountRef, ensureAccount } from '../accounts/provision.ts';
+import { type AccountRef, accountParams, ensureAccount } from '../accounts/provision.ts';
 import { writeAudit } from '../audit/write-audit.ts';
-import { conflict, forbidden, invalid, notFound } from '../errors.ts';
+import { conflict, forbidden, invalid, notFound, refusalsAsDomainErrors } from '../errors.ts';
 import { cellsOf } from '../geo/h3-cells.ts';
 import { type Tx, writeEvent } from '../outbox/write-event.ts';
 import type { CoreServices } from '../services.ts';
-import { spinThread } from '../threads/spin.ts';
 import type {
   CreateNodeInput,
   HideNodeInput,
@@ -17,7 +16,13 @@ import type {
   RemoveNodeInput,
   UpdateNodeInput,
 } from './model.ts';
-import { type Operation, priorResult, recordResult, requestHash } from './operations.ts';
+import {
+  type Operation,
+  operationIdReused,
+  priorResult,
+  recordResult,
+  requestHash,
+} from './operations.ts';
 
 /** The public fields of a node that node.created and node.updated carry. */
 const nodeEventData = (node: NodeDTO) => ({
@@ -31,88 +36,35 @@ const nodeEventData = (node: NodeDTO) => ({
 
 const NODE_COLUMNS = nodeRowColumns();
 
+/** nodes.create in one statement (SQL function command_create_node, migration 0017). */
 export async function createNode(
   services: CoreServices,
   identity: AuthIdentity,
   input: CreateNodeInput,
   requestId: string,
 ): Promise<NodeDTO> {
-  const hash = requestHash(input);
-  return await services.sql.begin(async (tx) => {
-    const account = await ensureAccount(tx, identity);
-    const op: Operation = {
-      operationId: input.operationId,
-      accountId: account.id,
-      command: 'nodes.create',
-      hash,
-    };
-    const prior = await priorResult<NodeDTO>(tx, op);
-    if (prior) return prior;
-
-    // Serialise this account's creates so the quota cannot be raced past.
-    await tx`SELECT pg_advisory_xact_lock(hashtext('nodes.quota'), hashtext(${account.id}))`;
-    // The quota counts every node not removed, hidden ones too (not live_nodes: a node hidden
-    // by moderation does not give its creator room for another).
-    const [{ live }] = (await tx`SELECT count(*)::int AS live FROM nodes
-      WHERE created_by = ${account.id} AND removed_at IS NULL`) as unknown as [{ live: number }];
-    if (live >= MAX_LIVE_NODES_PER_ACCOUNT) {
-      throw forbidden(
-        'NODE_QUOTA_EXCEEDED',
-        `Du hast schon ${MAX_LIVE_NODES_PER_ACCOUNT} lebende Knoten. Entferne einen, bevor du einen neuen knüpfst.`,
-      );
-    }
-    const now = services.now();
-    const cells = cellsOf(input.lat, input.lon);
-    const [row] = await tx.unsafe<NodeRow[]>(
-      `INSERT INTO nodes (kind, title, summary, body, address, topics, location, h3_r3, h3_r5, h3_r7, h3_r9,
-         starts_at, ends_at, created_by, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, ST_SetSRID(ST_MakePoint($7, $8), 4326), $9, $10, $11, $12, $13, $14, $15, $16, $16)
-       RETURNING ${NODE_COLUMNS}`,
-      [
-        input.kind,
-        input.title,
-        input.summary,
-        input.body,
-        input.address,
-        input.topics as never,
-        input.lon,
-        input.lat,
-        String(cells.r3),
-        String(cells.r5),
-        String(cells.r7),
-        String(cells.r9),
-        input.startsAt ?? null,
-        input.endsAt ?? null,
-        account.id,
-        now,
-      ],
-    );
-    const node = toNodeDTO(row!);
-    await tx`INSERT INTO conversations (node_id) VALUES (${node.id})`;
-    await writeAudit(
-      tx,
-      'node.create',
-      node.id,
-      { title: node.title, kind: node.kind },
-      { actorId: account.id, requestId, at: now },
-    );
-    await writeEvent(
-      tx,
-      'node.created',
-      { actorId: account.id, aggregateId: node.id, version: node.version, occurredAt: now },
-      nodeEventData(node),
-    );
-    await spinThread(tx, {
-      accountId: account.id,
-      nodeId: node.id,
-      kind: 'knotting',
-      now,
-      from: account.publicPoint,
-      to: { lat: node.lat, lon: node.lon },
-    });
-    await recordResult(tx, op, node);
-    return node;
-  });
+  const account = accountParams(identity);
+  const cells = cellsOf(input.lat, input.lon);
+  const [row] = await refusalsAsDomainErrors(
+    services.sql<{ node: NodeDTO }[]>`
+      SELECT command_create_node(
+        ${account.subject}, ${account.displayName}, ${account.email}, ${account.registeredAt},
+        ${input.operationId}, ${requestHash(input)}, ${requestId}, ${services.now()},
+        ${MAX_LIVE_NODES_PER_ACCOUNT}, ${THREAD_LIFETIME_HOURS},
+        ${input.kind}, ${input.title}, ${input.summary}, ${input.body}, ${input.address},
+        ${input.topics as string[]}, ${input.lon}, ${input.lat},
+        ${String(cells.r3)}, ${String(cells.r5)}, ${String(cells.r7)}, ${String(cells.r9)},
+        ${input.startsAt ?? null}, ${input.endsAt ?? null}) AS node`,
+    {
+      OPERATION_ID_REUSED: operationIdReused,
+      NODE_QUOTA_EXCEEDED: () =>
+        forbidden(
+          'NODE_QUOTA_EXCEEDED',
+          `Du hast schon ${MAX_LIVE_NODES_PER_ACCOUNT} lebende Knoten. Entferne einen, bevor du einen neuen knüpfst.`,
+        ),
+    },
+  );
+  return row!.node;
 }
 
 interface LockedRow extends NodeRow {

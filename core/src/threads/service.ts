@@ -1,61 +1,29 @@
-// Thread commands: spinning a participation thread to a live node (renewed while it lives).
+// Thread commands: spinning a participation thread to a live node (renewed while it lives), in
+// one statement (SQL function command_spin_thread, db/migrations/0019_command_functions.sql).
+import { THREAD_LIFETIME_HOURS } from '@weltgewebe/events/domain';
 import type { AuthIdentity } from '@weltgewebe/kit';
-import { ensureAccount } from '../accounts/provision.ts';
-import { notFound } from '../errors.ts';
-import { type Operation, priorResult, recordResult, requestHash } from '../nodes/operations.ts';
-import type { Tx } from '../outbox/write-event.ts';
+import { accountParams } from '../accounts/provision.ts';
+import { notFound, refusalsAsDomainErrors } from '../errors.ts';
+import { operationIdReused, requestHash } from '../nodes/operations.ts';
 import type { CoreServices } from '../services.ts';
-import { type SpinThreadInput, strengthAt, type ThreadDTO } from './model.ts';
-import { spinThread } from './spin.ts';
+import type { SpinThreadInput, ThreadDTO } from './model.ts';
 
-/** A live node's location, or NODE_NOT_FOUND (removed and hidden nodes take no threads). */
-export async function liveNodeLocation(tx: Tx, nodeId: string) {
-  const [node] = await tx<{ lat: number; lon: number }[]>`
-    SELECT ST_Y(location) AS lat, ST_X(location) AS lon FROM live_nodes WHERE id = ${nodeId}`;
-  if (!node) throw notFound('NODE_NOT_FOUND', 'Diesen Knoten gibt es nicht (mehr).');
-  return { lat: node.lat, lon: node.lon };
-}
+/** Removed and hidden nodes take no threads. */
+export const nodeGone = () => notFound('NODE_NOT_FOUND', 'Diesen Knoten gibt es nicht (mehr).');
 
 export async function spinParticipation(
   services: CoreServices,
   identity: AuthIdentity,
   input: SpinThreadInput,
 ): Promise<ThreadDTO> {
-  return await services.sql.begin(async (tx) => {
-    const account = await ensureAccount(tx, identity);
-    const op: Operation | null = input.operationId
-      ? {
-          operationId: input.operationId,
-          accountId: account.id,
-          command: 'threads.spin',
-          hash: requestHash(input),
-        }
-      : null;
-    if (op) {
-      const prior = await priorResult<ThreadDTO>(tx, op);
-      if (prior) return prior;
-    }
-    const to = await liveNodeLocation(tx, input.nodeId);
-    const now = services.now();
-    const spun = await spinThread(tx, {
-      accountId: account.id,
-      nodeId: input.nodeId,
-      kind: input.kind,
-      now,
-      from: account.publicPoint,
-      to,
-    });
-    const thread: ThreadDTO = {
-      id: spun.threadId,
-      nodeId: input.nodeId,
-      accountId: account.id,
-      kind: input.kind,
-      spunAt: now.toISOString(),
-      expiresAt: spun.expiresAt.toISOString(),
-      strength: strengthAt(spun.expiresAt, now),
-      renewed: spun.renewed,
-    };
-    if (op) await recordResult(tx, op, thread);
-    return thread;
-  });
+  const account = accountParams(identity);
+  const [row] = await refusalsAsDomainErrors(
+    services.sql<{ thread: ThreadDTO }[]>`
+      SELECT command_spin_thread(
+        ${account.subject}, ${account.displayName}, ${account.email}, ${account.registeredAt},
+        ${input.operationId ?? null}, ${input.operationId ? requestHash(input) : null},
+        ${services.now()}, ${THREAD_LIFETIME_HOURS}, ${input.nodeId}, ${input.kind}) AS thread`,
+    { OPERATION_ID_REUSED: operationIdReused, NODE_NOT_FOUND: nodeGone },
+  );
+  return row!.thread;
 }
