@@ -11,7 +11,7 @@ import {
 } from '@weltgewebe/kit';
 import { rederiveMarkedPoints } from './accounts/rederive.ts';
 import { walInsertLsn } from './commit-lsn.ts';
-import { loadCoreEnv } from './env.ts';
+import { loadCoreEnv, vapidOf } from './env.ts';
 import { createCoreFetch } from './http.ts';
 import { startRevocationSync } from './sessions/revocation-sync.ts';
 
@@ -28,6 +28,7 @@ const verifier = createJwtVerifier({
   revocations,
 });
 const metrics = createServiceMetrics('core');
+const vapid = vapidOf(env);
 const services = {
   sql,
   log,
@@ -35,6 +36,7 @@ const services = {
   commandsPerMinute: env.COMMANDS_PER_MINUTE,
   authRequiredForRead: env.AUTH_REQUIRED_FOR_READ,
   revocations,
+  ...(vapid ? { push: { publicKey: vapid.publicKey } } : {}),
 };
 // Migration 0012's one-off step, before the first command can read an old-rule point.
 await rederiveMarkedPoints(services);

@@ -13,4 +13,9 @@ export interface CoreServices {
   authRequiredForRead?: boolean;
   /** This instance's signed-out sessions (the verifier's list): a sign-out here applies at once. */
   revocations?: SessionRevocations;
+  /**
+   * Web Push, when configured: the VAPID public key browsers subscribe with. Tests allow
+   * http:// endpoints on the loopback (their local push service); production never does.
+   */
+  push?: { publicKey: string; allowLoopbackHttp?: boolean };
 }

@@ -81,6 +81,13 @@ export type ReportOutcome = (typeof REPORT_OUTCOMES)[number];
 export const ALERT_CADENCES = ['instant', 'daily'] as const;
 export type AlertCadence = (typeof ALERT_CADENCES)[number];
 
+/** How area alerts arrive: by e-mail, by Web Push to the person's browsers, or both. */
+export const ALERT_CHANNELS = ['mail', 'push', 'both'] as const;
+export type AlertChannel = (typeof ALERT_CHANNELS)[number];
+
+/** Browsers (push endpoints) one account may register for alerts. */
+export const PUSH_SUBSCRIPTIONS_MAX = 20;
+
 /** Alert subscriptions one account may hold. */
 export const ALERT_SUBSCRIPTIONS_MAX = 50;
 

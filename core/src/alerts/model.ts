@@ -3,6 +3,7 @@
 import {
   ALERT_AREA_MAX_DEGREES,
   ALERT_CADENCES,
+  ALERT_CHANNELS,
   NODE_KINDS,
   TOPICS,
 } from '@weltgewebe/events/domain';
@@ -37,6 +38,7 @@ export const subscribeInput = z
     cadence: z
       .enum(ALERT_CADENCES, { error: 'Häufigkeit: instant oder daily.' })
       .default('instant'),
+    channel: z.enum(ALERT_CHANNELS, { error: 'Weg: mail, push oder both.' }).default('mail'),
     label: z.string().trim().min(1).max(200).optional(),
   })
   .refine((s) => (s.area === undefined) !== (s.weavery === undefined), {
@@ -59,6 +61,25 @@ export interface AlertSubscriptionDTO {
   kinds: string[];
   topics: string[];
   cadence: (typeof ALERT_CADENCES)[number];
-  channel: 'mail' | 'push';
+  channel: (typeof ALERT_CHANNELS)[number];
   createdAt: string;
 }
+
+const base64url = (min: number, max: number, what: string) =>
+  z
+    .string()
+    .min(min, what)
+    .max(max, what)
+    .regex(/^[A-Za-z0-9_-]+=*$/, what);
+
+/** A browser's PushSubscription as `toJSON()` gives it (RFC 8030 endpoint, RFC 8291 keys). */
+export const pushSubscribeInput = z.object({
+  endpoint: z.string().min(10).max(2000).url('Die Push-Adresse ist keine URL.'),
+  keys: z.object({
+    p256dh: base64url(80, 100, 'p256dh: der öffentliche P-256-Schlüssel des Browsers (base64url).'),
+    auth: base64url(16, 32, 'auth: das Geheimnis des Browsers (base64url, 16 Bytes).'),
+  }),
+});
+export const pushUnsubscribeInput = z.object({ endpoint: z.string().min(10).max(2000) });
+
+export type PushSubscribeInput = z.infer<typeof pushSubscribeInput>;

@@ -1,6 +1,6 @@
 // Area alert subscriptions (core/README.md, "Benachrichtigungen für ein Gebiet"): subscribe to
 // an area or a weavery, list and cancel one's own, and the one-click unsubscribe of the e-mail
-// link, which needs no sign-in: its token is the capability.
+// link, which needs no sign-in: its token is the capability. By e-mail, Web Push or both.
 import { randomBytes } from 'node:crypto';
 import { drizzleOn } from '@weltgewebe/db/client';
 import { accountEmails, alertSubscriptions } from '@weltgewebe/db/schema';
@@ -12,6 +12,7 @@ import { forbidden, notFound } from '../errors.ts';
 import type { Tx } from '../outbox/write-event.ts';
 import type { CoreServices } from '../services.ts';
 import type { AlertSubscriptionDTO, SubscribeInput } from './model.ts';
+import { pushNotConfigured } from './push-browsers.ts';
 
 interface SubscriptionRow {
   id: string;
@@ -61,16 +62,30 @@ export async function subscribe(
   return await services.sql.begin(async (tx) => {
     const account = await ensureAccount(tx, identity);
     const db = drizzleOn(tx);
-    const [mail] = await db
-      .select({ email: accountEmails.email })
-      .from(accountEmails)
-      .where(eq(accountEmails.accountId, account.id));
-    if (!mail) {
-      throw new ApiError(
-        'NO_EMAIL_ADDRESS',
-        'PRECONDITION_FAILED',
-        'Für Benachrichtigungen per E-Mail fehlt deine Adresse – dein Anmeldedienst hat keine genannt.',
-      );
+    if (input.channel !== 'push') {
+      const [mail] = await db
+        .select({ email: accountEmails.email })
+        .from(accountEmails)
+        .where(eq(accountEmails.accountId, account.id));
+      if (!mail) {
+        throw new ApiError(
+          'NO_EMAIL_ADDRESS',
+          'PRECONDITION_FAILED',
+          'Für Benachrichtigungen per E-Mail fehlt deine Adresse – dein Anmeldedienst hat keine genannt.',
+        );
+      }
+    }
+    if (input.channel !== 'mail') {
+      if (!services.push) throw pushNotConfigured();
+      const [browser] =
+        await tx`SELECT 1 FROM push_subscriptions WHERE account_id = ${account.id} LIMIT 1`;
+      if (!browser) {
+        throw new ApiError(
+          'NO_PUSH_SUBSCRIPTION',
+          'PRECONDITION_FAILED',
+          'Erlaube erst Benachrichtigungen in diesem Browser, dann kommen sie auch per Push.',
+        );
+      }
     }
     await tx`SELECT pg_advisory_xact_lock(hashtext('alerts.quota'), hashtext(${account.id}))`;
     const [{ n }] = (await db
@@ -97,10 +112,11 @@ export async function subscribe(
     const token = randomBytes(32).toString('base64url');
     const [row] = await tx<{ id: string }[]>`
       INSERT INTO alert_subscriptions (account_id, area, weavery_id, label, kinds, topics, cadence,
-        unsubscribe_token, created_at)
+        channel, unsubscribe_token, created_at)
       VALUES (${account.id},
         ${a ? tx`ST_MakeEnvelope(${a.west}, ${a.south}, ${a.east}, ${a.north}, 4326)` : null},
-        ${weaveryId}, ${label}, ${input.kinds}, ${input.topics}, ${input.cadence}, ${token},
+        ${weaveryId}, ${label}, ${input.kinds}, ${input.topics}, ${input.cadence}, ${input.channel},
+        ${token},
         ${services.now()})
       RETURNING id`;
     const [created] = await tx.unsafe<SubscriptionRow[]>(

@@ -30,6 +30,8 @@ export interface CoreHarnessOptions {
   authRequiredForRead?: boolean;
   /** Commands per account and minute (default 60, as in production). */
   commandsPerMinute?: number;
+  /** Web Push on, with this VAPID public key (and http:// push endpoints on the loopback). */
+  pushPublicKey?: string;
 }
 
 export async function startCoreHarness(opts: CoreHarnessOptions = {}) {
@@ -56,6 +58,9 @@ export async function startCoreHarness(opts: CoreHarnessOptions = {}) {
     authRequiredForRead: opts.authRequiredForRead ?? false,
     revocations,
     ...(opts.commandsPerMinute ? { commandsPerMinute: opts.commandsPerMinute } : {}),
+    ...(opts.pushPublicKey
+      ? { push: { publicKey: opts.pushPublicKey, allowLoopbackHttp: true } }
+      : {}),
   };
   const fetchHandler = createCoreFetch({
     services,
@@ -105,6 +110,7 @@ export async function startCoreHarness(opts: CoreHarnessOptions = {}) {
   return {
     db,
     sql,
+    services,
     nc,
     js,
     relay,

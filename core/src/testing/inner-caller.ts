@@ -33,7 +33,12 @@ export function innerCallerAs(h: CoreHarness, subject: string, options: InnerCal
   return createCaller({
     requestId,
     identity,
-    services: { sql: h.sql, log, now: options.now ?? (() => new Date()) },
+    services: {
+      sql: h.sql,
+      log,
+      now: options.now ?? (() => new Date()),
+      ...(h.services.push ? { push: h.services.push } : {}),
+    },
     log: log.child({ request_id: requestId }),
   });
 }

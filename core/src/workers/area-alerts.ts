@@ -1,13 +1,15 @@
 // area-alerts worker: matches each new Knoten against the area alert subscriptions (the
 // subscription's box, or its weavery's polygon, both through a GiST index; kinds and topics
 // when chosen; never the creator's own) and keeps one row per match, in the transaction of
-// the consumer's inbox row. The AlertMailer sends them: an instant subscription soon after its
-// first unsent match (a burst of Knoten becomes one mail), a daily one at most once in 24
-// hours. Every mail carries a one-click unsubscribe link (RFC 8058 headers).
+// the consumer's inbox row. Two senders deliver them, each at its own pace: the AlertMailer
+// by e-mail and the AlertPusher (alert-pusher.ts) by Web Push. An instant subscription goes out
+// soon after its first unsent match (a burst of Knoten becomes one message), a daily one at
+// most once in 24 hours. Every message carries a one-click unsubscribe link (RFC 8058 headers).
 import type { Sql } from '@weltgewebe/db/client';
 import type { EventData } from '@weltgewebe/events/contracts';
 import type { Logger } from '@weltgewebe/kit';
 import nodemailer from 'nodemailer';
+import { DueLoop } from './due-loop.ts';
 import type { EventHandler } from './event-worker.ts';
 import { nodeLink } from './notifier.ts';
 
@@ -64,74 +66,129 @@ export function unsubscribeLink(siteUrl: string, token: string): string {
   return url.toString();
 }
 
-const KIND_DE: Record<string, string> = {
+export const KIND_DE: Record<string, string> = {
   place: 'Ort',
   resource: 'Ressource',
   project: 'Projekt',
   event: 'Veranstaltung',
 };
 
-interface DueSubscription {
+export interface DueSubscription {
   id: string;
+  account_id: string;
   label: string;
   cadence: 'instant' | 'daily';
   unsubscribe_token: string;
-  email: string;
   display_name: string;
 }
 
-interface DueItem {
+export interface DueItem {
   node_id: string;
   title: string;
   kind: string;
   summary: string;
+  starts_at: Date | null;
   live: boolean;
 }
 
+/** Which columns keep a channel's progress: each channel has its own. */
+const CHANNEL_STATE = {
+  mail: { channels: ['mail', 'both'], itemDone: 'sent_at', lastDone: 'last_sent_at' },
+  push: { channels: ['push', 'both'], itemDone: 'pushed_at', lastDone: 'last_pushed_at' },
+} as const;
+
+export type DigestOutcome = 'sent' | 'skipped' | 'failed' | 'none';
+
+/**
+ * Claims the next subscription whose digest is due on `channel` (row lock, SKIP LOCKED, so two
+ * worker processes never send the same one), and hands its live matches to `send`; when `send`
+ * says delivered (or there was nothing live left to tell), the matches and the subscription are
+ * marked done for that channel in the same transaction.
+ */
+export async function sendNextDigest(
+  sql: Sql,
+  channel: keyof typeof CHANNEL_STATE,
+  at: { now: Date; instantDelayMs: number },
+  send: (due: DueSubscription, items: DueItem[]) => Promise<'sent' | 'skipped' | 'failed'>,
+): Promise<DigestOutcome> {
+  const state = CHANNEL_STATE[channel];
+  const instantBefore = new Date(at.now.getTime() - at.instantDelayMs);
+  const dayBefore = new Date(at.now.getTime() - 24 * 3_600_000);
+  return await sql.begin(async (tx) => {
+    const [due] = await tx<DueSubscription[]>`
+      SELECT s.id, s.account_id, s.label, s.cadence, s.unsubscribe_token, a.display_name
+        FROM alert_subscriptions s JOIN accounts a ON a.id = s.account_id
+       WHERE s.channel IN ${tx([...state.channels])}
+         AND EXISTS (SELECT 1 FROM alert_items i
+                      WHERE i.subscription_id = s.id AND i.${tx(state.itemDone)} IS NULL
+                        AND (s.cadence = 'daily' OR i.created_at <= ${instantBefore}))
+         AND (s.cadence = 'instant' OR coalesce(s.${tx(state.lastDone)}, s.created_at) <= ${dayBefore})
+       ORDER BY s.created_at
+       LIMIT 1
+       FOR UPDATE OF s SKIP LOCKED`;
+    if (!due) return 'none' as const;
+    const items = await tx<DueItem[]>`
+      SELECT i.node_id, n.title, n.kind, n.summary, n.starts_at,
+             (n.removed_at IS NULL AND n.hidden_at IS NULL) AS live
+        FROM alert_items i JOIN nodes n ON n.id = i.node_id
+       WHERE i.subscription_id = ${due.id} AND i.${tx(state.itemDone)} IS NULL
+       ORDER BY i.created_at, i.node_id
+       LIMIT 50`;
+    const live = items.filter((i) => i.live);
+    // Knoten hidden or removed since they matched are not announced any more.
+    const outcome = live.length === 0 ? 'skipped' : await send(due, live);
+    if (outcome === 'failed') return outcome;
+    await tx`UPDATE alert_items SET ${tx(state.itemDone)} = ${at.now}
+      WHERE subscription_id = ${due.id} AND node_id IN ${tx(items.map((i) => i.node_id))}`;
+    await tx`UPDATE alert_subscriptions SET ${tx(state.lastDone)} = ${at.now} WHERE id = ${due.id}`;
+    return outcome;
+  });
+}
+
+/** Sends every due digest of a channel, one by one; stops at the first failure. */
+export async function sendDueDigests(
+  next: () => Promise<DigestOutcome>,
+  limit = 200,
+): Promise<number> {
+  let sent = 0;
+  for (let i = 0; i < limit; i++) {
+    const outcome = await next();
+    if (outcome === 'none' || outcome === 'failed') break;
+    if (outcome === 'sent') sent++;
+  }
+  return sent;
+}
+
+/** How an instant subscription's sender waits: a little past the delay, at most the poll interval. */
+export const digestWaitMs = (pollIntervalMs: number | undefined, instantDelayMs: number) =>
+  Math.min(pollIntervalMs ?? 30_000, instantDelayMs + 250);
+
 export class AlertMailer {
   private readonly transport;
-  private timer: ReturnType<typeof setTimeout> | null = null;
-  private running = false;
-  private busy: Promise<void> | null = null;
-  private again = false;
+  private readonly loop: DueLoop;
 
   constructor(private readonly opts: AlertMailerOptions) {
     this.transport = nodemailer.createTransport(opts.smtpUrl);
+    this.loop = new DueLoop({
+      log: opts.log,
+      name: 'alert mail round',
+      round: () => this.sendDue(),
+      waitMs: () => digestWaitMs(opts.pollIntervalMs, this.instantDelay()),
+    });
   }
 
   start() {
-    this.running = true;
-    this.poke();
+    this.loop.start();
   }
 
   async stop() {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    await this.busy;
+    await this.loop.stop();
     this.transport.close();
   }
 
   /** Sends what is due now, then looks again after the instant delay or the poll interval. */
   poke() {
-    if (!this.running) return;
-    if (this.busy) {
-      this.again = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.busy = this.sendDue()
-      .catch((error) => this.opts.log.error('alert mail round failed', { error: String(error) }))
-      .then(() => undefined)
-      .finally(() => {
-        this.busy = null;
-        if (this.again) {
-          this.again = false;
-          this.poke();
-        } else if (this.running) {
-          const wait = Math.min(this.opts.pollIntervalMs ?? 30_000, this.instantDelay() + 250);
-          this.timer = setTimeout(() => this.poke(), wait);
-        }
-      });
+    this.loop.poke();
   }
 
   private instantDelay() {
@@ -140,68 +197,37 @@ export class AlertMailer {
 
   /** Sends every due mail (one per subscription); returns how many went out. */
   async sendDue(limit = 200): Promise<number> {
-    let sent = 0;
-    for (let i = 0; i < limit; i++) {
-      const outcome = await this.sendOne();
-      if (outcome === 'none' || outcome === 'failed') break;
-      if (outcome === 'sent') sent++;
-    }
-    return sent;
+    return await sendDueDigests(() => this.sendOne(), limit);
   }
 
-  private async sendOne(): Promise<'sent' | 'skipped' | 'failed' | 'none'> {
+  private sendOne(): Promise<DigestOutcome> {
     const now = this.opts.now?.() ?? new Date();
-    const instantBefore = new Date(now.getTime() - this.instantDelay());
-    const dayBefore = new Date(now.getTime() - 24 * 3_600_000);
-    return await this.opts.sql.begin(async (tx) => {
-      const [due] = await tx<DueSubscription[]>`
-        SELECT s.id, s.label, s.cadence, s.unsubscribe_token, e.email, a.display_name
-          FROM alert_subscriptions s
-          JOIN account_emails e ON e.account_id = s.account_id
-          JOIN accounts a ON a.id = s.account_id
-         WHERE s.channel = 'mail'
-           AND EXISTS (SELECT 1 FROM alert_items i WHERE i.subscription_id = s.id AND i.sent_at IS NULL
-                         AND (s.cadence = 'daily' OR i.created_at <= ${instantBefore}))
-           AND (s.cadence = 'instant' OR coalesce(s.last_sent_at, s.created_at) <= ${dayBefore})
-         ORDER BY s.created_at
-         LIMIT 1
-         FOR UPDATE OF s SKIP LOCKED`;
-      if (!due) return 'none' as const;
-      const items = await tx<DueItem[]>`
-        SELECT i.node_id, n.title, n.kind, n.summary,
-               (n.removed_at IS NULL AND n.hidden_at IS NULL) AS live
-          FROM alert_items i JOIN nodes n ON n.id = i.node_id
-         WHERE i.subscription_id = ${due.id} AND i.sent_at IS NULL
-         ORDER BY i.created_at, i.node_id
-         LIMIT 50`;
-      const markSent = async () => {
-        await tx`UPDATE alert_items SET sent_at = ${now}
-          WHERE subscription_id = ${due.id} AND node_id IN ${tx(items.map((i) => i.node_id))}`;
-        await tx`UPDATE alert_subscriptions SET last_sent_at = ${now} WHERE id = ${due.id}`;
-      };
-      const live = items.filter((i) => i.live);
-      // Knoten hidden or removed since they matched are not announced any more.
-      if (live.length === 0) {
-        await markSent();
-        return 'skipped' as const;
-      }
-      try {
-        await this.transport.sendMail(this.mailOf(due, live));
-      } catch (error) {
-        this.opts.log.warn('alert e-mail failed, will retry', {
-          subscription_id: due.id,
-          error: String(error),
-        });
-        this.opts.onFailed?.();
-        return 'failed' as const;
-      }
-      await markSent();
-      this.opts.onSent?.();
-      return 'sent' as const;
-    });
+    return sendNextDigest(
+      this.opts.sql,
+      'mail',
+      { now, instantDelayMs: this.instantDelay() },
+      async (due, items) => {
+        const [mail] = await this.opts.sql<{ email: string }[]>`
+          SELECT email FROM account_emails WHERE account_id = ${due.account_id}`;
+        // The address is gone (the sign-in service no longer names one): nobody to mail.
+        if (!mail) return 'skipped';
+        try {
+          await this.transport.sendMail(this.mailOf(due, mail.email, items));
+        } catch (error) {
+          this.opts.log.warn('alert e-mail failed, will retry', {
+            subscription_id: due.id,
+            error: String(error),
+          });
+          this.opts.onFailed?.();
+          return 'failed';
+        }
+        this.opts.onSent?.();
+        return 'sent';
+      },
+    );
   }
 
-  private mailOf(due: DueSubscription, items: DueItem[]) {
+  private mailOf(due: DueSubscription, email: string, items: DueItem[]) {
     const unsubscribe = unsubscribeLink(this.opts.siteUrl, due.unsubscribe_token);
     const lines = items.map((i) => {
       const summary = i.summary ? ` – ${i.summary.replace(/\s+/g, ' ').slice(0, 160)}` : '';
@@ -214,7 +240,7 @@ export class AlertMailer {
     const how = due.cadence === 'daily' ? 'einmal am Tag' : 'sofort';
     return {
       from: this.opts.from,
-      to: { name: due.display_name, address: due.email },
+      to: { name: due.display_name, address: email },
       subject,
       text: `Hallo ${due.display_name},\n\nneu in „${due.label}“:\n\n${lines.join('\n\n')}\n\nDu bekommst diese Nachricht ${how}, weil du Benachrichtigungen für „${due.label}“ bestellt hast.\nAbbestellen mit einem Klick: ${unsubscribe}\n`,
       headers: {

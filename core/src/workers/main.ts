@@ -1,5 +1,6 @@
-// Workers process (`bun core/src/workers/main.ts`): hex-rollup, thread-expiry and notifier;
-// health, readiness and metrics on WORKERS_PORT; stops cleanly on SIGINT/SIGTERM.
+// Workers process (`bun core/src/workers/main.ts`): hex-rollup, thread-expiry, notifier and
+// area alerts (mail, Web Push); health, readiness and metrics on WORKERS_PORT; stops cleanly
+// on SIGINT/SIGTERM.
 import { createPool } from '@weltgewebe/db/client';
 import { STREAM_NAME } from '@weltgewebe/events/contracts';
 import {
@@ -15,7 +16,7 @@ import {
   releaseVersion,
   serviceEndpoints,
 } from '@weltgewebe/kit';
-import { CORE_VERSION, loadCoreEnv } from '../env.ts';
+import { CORE_VERSION, loadCoreEnv, vapidOf } from '../env.ts';
 import { rebuildRollups } from './hex-rollup.ts';
 import { startWorkers } from './workers.ts';
 
@@ -36,6 +37,7 @@ const [check] = await sql<{ unbuilt: boolean }[]>`
      AND EXISTS (SELECT 1 FROM live_nodes) AS unbuilt`;
 if (check?.unbuilt)
   log.info('h3 rollups built from the tables', { ...(await rebuildRollups(sql)) });
+const vapid = vapidOf(env);
 const workers = await startWorkers({
   sql,
   nc,
@@ -50,6 +52,11 @@ const workers = await startWorkers({
           siteUrl: env.PUBLIC_BASE_URL,
           alertDelayMs: env.ALERT_INSTANT_DELAY_MS,
         },
+      }
+    : {}),
+  ...(vapid
+    ? {
+        push: { vapid, siteUrl: env.PUBLIC_BASE_URL, alertDelayMs: env.ALERT_INSTANT_DELAY_MS },
       }
     : {}),
 });
@@ -92,7 +99,12 @@ const server = Bun.serve({
   hostname: env.HOST,
   fetch: async (req) => (await endpoints(req)) ?? new Response('not found', { status: 404 }),
 });
-log.info('workers running', { host: env.HOST, port: server.port, email: Boolean(env.SMTP_URL) });
+log.info('workers running', {
+  host: env.HOST,
+  port: server.port,
+  email: Boolean(env.SMTP_URL),
+  push: Boolean(vapid),
+});
 
 let stopping = false;
 const stop = async () => {

@@ -9,6 +9,7 @@ import type { Logger } from '@weltgewebe/kit';
 import { and, asc, eq, gt, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import type { Tx } from '../outbox/write-event.ts';
+import { DueLoop } from './due-loop.ts';
 import type { EventHandler } from './event-worker.ts';
 
 export const NOTIFIER_CONSUMER = 'notifier';
@@ -123,47 +124,30 @@ function mailReason(kind: string): string {
 /** Sends the e-mails of notifications not yet e-mailed; one row lock per mail in flight. */
 export class NotificationMailer {
   private readonly transport;
-  private timer: ReturnType<typeof setTimeout> | null = null;
-  private running = false;
-  private busy: Promise<void> | null = null;
-  private again = false;
+  private readonly loop: DueLoop;
 
   constructor(private readonly opts: MailerOptions) {
     this.transport = nodemailer.createTransport(opts.smtpUrl);
+    this.loop = new DueLoop({
+      log: opts.log,
+      name: 'mail round',
+      round: () => this.sendDue(),
+      waitMs: () => opts.pollIntervalMs ?? 10_000,
+    });
   }
 
   start() {
-    this.running = true;
-    this.poke();
+    this.loop.start();
   }
 
   async stop() {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    await this.busy;
+    await this.loop.stop();
     this.transport.close();
   }
 
   /** Sends what is due now (new notifications call this), then polls for retries. */
   poke() {
-    if (!this.running) return;
-    if (this.busy) {
-      this.again = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.busy = this.sendDue()
-      .catch((error) => this.opts.log.error('mail round failed', { error: String(error) }))
-      .then(() => undefined)
-      .finally(() => {
-        this.busy = null;
-        if (this.again) {
-          this.again = false;
-          this.poke();
-        } else if (this.running) {
-          this.timer = setTimeout(() => this.poke(), this.opts.pollIntervalMs ?? 10_000);
-        }
-      });
+    this.loop.poke();
   }
 
   /** Sends due mails one by one until none is left; returns how many were sent. */

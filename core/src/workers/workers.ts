@@ -1,6 +1,6 @@
 // The workers wired together (the process in main.ts and tests start them alike):
 // hex-rollup, notifier and area-alerts as durable consumers, thread-expiry as a sweeper, and
-// the notification and alert mailers when SMTP is configured.
+// the notification and alert mailers when SMTP is configured, the alert pusher when VAPID keys are.
 import type { Sql } from '@weltgewebe/db/client';
 import {
   type JetStreamClient,
@@ -8,6 +8,7 @@ import {
   type NatsConnection,
 } from '@weltgewebe/events/jetstream';
 import type { Logger, ServiceMetrics } from '@weltgewebe/kit';
+import { AlertPusher, type VapidKeys } from './alert-pusher.ts';
 import { AlertMailer, areaAlertsHandler } from './area-alerts.ts';
 import { EventWorker } from './event-worker.ts';
 import { hexRollupHandler } from './hex-rollup.ts';
@@ -29,6 +30,8 @@ export interface WorkersOptions {
     /** An instant area alert waits this long to gather a burst into one mail (default 60 s). */
     alertDelayMs?: number;
   };
+  /** Web Push of area alerts (VAPID keys); `siteUrl` as for e-mail. */
+  push?: { vapid: VapidKeys; siteUrl: string; alertDelayMs?: number; pollIntervalMs?: number };
   now?: () => Date;
   sweepIntervalMs?: number;
   ackWaitMs?: number;
@@ -73,11 +76,33 @@ export async function startWorkers(opts: WorkersOptions) {
         onFailed: () => mails?.inc({ outcome: 'alert_failed' }),
       })
     : null;
+  const pushes = opts.metrics?.counter('weltgewebe_alert_pushes_total', 'Area alert pushes', [
+    'outcome',
+  ]);
+  const alertPusher = opts.push
+    ? new AlertPusher({
+        sql: opts.sql,
+        log: opts.log.child({ worker: 'alert-pusher' }),
+        vapid: opts.push.vapid,
+        siteUrl: opts.push.siteUrl,
+        ...(opts.now ? { now: opts.now } : {}),
+        ...(opts.push.alertDelayMs !== undefined ? { instantDelayMs: opts.push.alertDelayMs } : {}),
+        ...(opts.push.pollIntervalMs ? { pollIntervalMs: opts.push.pollIntervalMs } : {}),
+        onSent: () => pushes?.inc({ outcome: 'sent' }),
+        onFailed: () => pushes?.inc({ outcome: 'failed' }),
+        onGone: () => pushes?.inc({ outcome: 'gone' }),
+      })
+    : null;
   const jsm = await jetstreamManager(opts.nc);
   const consumers = [
     hexRollupHandler(),
     notifierHandler({ onNotified: () => mailer?.poke() }),
-    areaAlertsHandler({ onMatched: () => alertMailer?.poke() }),
+    areaAlertsHandler({
+      onMatched: () => {
+        alertMailer?.poke();
+        alertPusher?.poke();
+      },
+    }),
   ].map(
     (handler) =>
       new EventWorker({
@@ -102,18 +127,21 @@ export async function startWorkers(opts: WorkersOptions) {
   sweeper.start();
   mailer?.start();
   alertMailer?.start();
+  alertPusher?.start();
 
   return {
     consumers,
     sweeper,
     mailer,
     alertMailer,
+    alertPusher,
     /** Every consumer attached to its durable consumer. */
     ready: () => consumers.every((c) => c.ready),
     async stop() {
       await Promise.all([...consumers.map((c) => c.stop()), sweeper.stop()]);
       await mailer?.stop();
       await alertMailer?.stop();
+      await alertPusher?.stop();
     },
   };
 }

@@ -1,6 +1,7 @@
 // Drizzle mirror of db/migrations (the SQL files are the source of truth).
 import {
   ALERT_CADENCES,
+  ALERT_CHANNELS,
   MAP_STATES,
   NODE_KINDS,
   REPORT_OUTCOMES,
@@ -363,10 +364,21 @@ export const alertSubscriptions = pgTable('alert_subscriptions', {
   kinds: text('kinds').array().notNull().default(sql`'{}'`),
   topics: text('topics').array().notNull().default(sql`'{}'`),
   cadence: text('cadence', { enum: ALERT_CADENCES }).notNull(),
-  channel: text('channel', { enum: ['mail', 'push'] })
-    .notNull()
-    .default('mail'),
+  channel: text('channel', { enum: ALERT_CHANNELS }).notNull().default('mail'),
   unsubscribeToken: text('unsubscribe_token').notNull().unique(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  lastSentAt: ts('last_sent_at'),
+  /** 0020_web_push.sql: the push channel's own pace. */
+  lastPushedAt: ts('last_pushed_at'),
+});
+
+/** The browsers that may show a person's alerts by Web Push (0020_web_push.sql). */
+export const pushSubscriptions = pgTable('push_subscriptions', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  accountId: uuid('account_id').notNull(),
+  endpoint: text('endpoint').notNull().unique(),
+  p256dh: text('p256dh').notNull(),
+  auth: text('auth').notNull(),
   createdAt: ts('created_at').notNull().defaultNow(),
   lastSentAt: ts('last_sent_at'),
 });
@@ -380,6 +392,7 @@ export const alertItems = pgTable(
     eventId: uuid('event_id').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
     sentAt: ts('sent_at'),
+    pushedAt: ts('pushed_at'),
   },
   (t) => [primaryKey({ columns: [t.subscriptionId, t.nodeId] })],
 );

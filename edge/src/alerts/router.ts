@@ -25,6 +25,20 @@ export const alertRouter = router({
   unsubscribe: forwardProcedure
     .input(passThrough<CoreInputs['alerts']['unsubscribe']>())
     .mutation(({ ctx, input }) => forwardToCore(() => ctx.core.alerts.unsubscribe.mutate(input))),
+  pushKey: forwardProcedure.query(({ ctx }) =>
+    forwardToCore(() => ctx.core.alerts.pushKey.query()),
+  ),
+  pushStatus: forwardProcedure.query(({ ctx }) =>
+    forwardToCore(() => ctx.core.alerts.pushStatus.query()),
+  ),
+  pushSubscribe: forwardProcedure
+    .input(passThrough<CoreInputs['alerts']['pushSubscribe']>())
+    .mutation(({ ctx, input }) => forwardToCore(() => ctx.core.alerts.pushSubscribe.mutate(input))),
+  pushUnsubscribe: forwardProcedure
+    .input(passThrough<CoreInputs['alerts']['pushUnsubscribe']>())
+    .mutation(({ ctx, input }) =>
+      forwardToCore(() => ctx.core.alerts.pushUnsubscribe.mutate(input)),
+    ),
 });
 
 export interface UnsubscribeRouteDeps {
