@@ -49,6 +49,15 @@ export interface JwtVerifierOptions {
    * before this instance started must not slip through its first moments.
    */
   revocations?: { isRevoked(identity: RevocableIdentity): boolean; readonly isLoaded: boolean };
+  /**
+   * Verified tokens kept so a token sent again is not checked again (signature, claims): at
+   * most this many (least recently used go first; 0 switches the cache off). An entry lives
+   * until the token's `exp`, never longer, and is dropped when the keys are fetched again;
+   * the revocation list is asked on every use.
+   */
+  verifiedCacheEntries?: number;
+  /** Clock for the cache (tests); Date.now by default. */
+  now?: () => number;
 }
 
 /** The token is not good; the reason (a short code) is for logs, never for the caller. */
@@ -87,6 +96,8 @@ export function createJwtVerifier(options: JwtVerifierOptions) {
   let discovering: Promise<RemoteKeySet> | null = null;
   let discoveryFailure: { at: number; error: KeysUnavailable } | null = null;
   let lastUnknownKidRefetch = Number.NEGATIVE_INFINITY;
+  const now = options.now ?? Date.now;
+  const verified = verifiedTokenCache(options.verifiedCacheEntries ?? 4_096);
 
   const discover = async (): Promise<RemoteKeySet> => {
     const url = `${options.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
@@ -153,12 +164,23 @@ export function createJwtVerifier(options: JwtVerifierOptions) {
   let failedAt = Number.NEGATIVE_INFINITY;
   let loading: Promise<void> | null = null;
 
+  /**
+   * Old keys: fetch fresh ones in the background and keep using these meanwhile, so a provider
+   * that is down for a while does not sign everybody out.
+   */
+  const refreshIfOld = (set: RemoteKeySet) => {
+    if (!loading && Date.now() - loadedAt > maxAgeMs && Date.now() - failedAt > cooldownMs)
+      load(set).catch(() => {});
+  };
+
   /** One JWKS fetch for everyone who waits for it. */
   const load = (set: RemoteKeySet): Promise<void> => {
     loading ??= set
       .reload()
       .then(() => {
         loadedAt = Date.now();
+        // A key may have left the set: what was verified with it is verified again.
+        verified.clear();
       })
       .catch((error: unknown) => {
         failedAt = Date.now();
@@ -177,10 +199,8 @@ export function createJwtVerifier(options: JwtVerifierOptions) {
       if (!loading && Date.now() - failedAt < FAILED_FETCH_RETRY_MS)
         throw new KeysUnavailable('the OIDC provider keys could not be fetched just now');
       await load(set);
-    } else if (!loading && Date.now() - loadedAt > maxAgeMs && Date.now() - failedAt > cooldownMs) {
-      // Old keys: fetch fresh ones in the background and keep using these meanwhile, so a
-      // provider that is down for a while does not sign everybody out.
-      load(set).catch(() => {});
+    } else {
+      refreshIfOld(set);
     }
     try {
       return await keysCall(() => set(header, token));
@@ -199,12 +219,26 @@ export function createJwtVerifier(options: JwtVerifierOptions) {
     }
   };
 
+  /** A good token is still refused while the list is unread or when its session signed out. */
+  const admitted = (identity: AuthIdentity): AuthIdentity => {
+    if (options.revocations && !options.revocations.isLoaded)
+      throw new KeysUnavailable('the signed-out sessions have not been read yet');
+    if (options.revocations?.isRevoked(identity)) throw new SessionRevoked();
+    return identity;
+  };
+
   return {
     /**
      * Throws TokenRejected for any token that is not good, KeysUnavailable when the
      * provider cannot be asked for its keys right now.
      */
     async verify(token: string): Promise<AuthIdentity> {
+      const known = verified.get(token, now());
+      if (known) {
+        // Tokens answered from the cache still keep the keys fresh.
+        if (jwks) refreshIfOld(jwks);
+        return admitted(known);
+      }
       if (token.length > maxBytes) throw new TokenRejected('too large');
       if (!COMPACT_JWS.test(token)) throw new TokenRejected('malformed');
       let payload: JWTPayload;
@@ -254,11 +288,11 @@ export function createJwtVerifier(options: JwtVerifierOptions) {
         ...(sid ? { sessionId: sid } : {}),
         ...(email ? { email } : {}),
       };
-      if (options.revocations && !options.revocations.isLoaded)
-        throw new KeysUnavailable('the signed-out sessions have not been read yet');
-      if (options.revocations?.isRevoked(identity)) throw new SessionRevoked();
-      return identity;
+      verified.set(token, identity);
+      return admitted(identity);
     },
+    /** How many verified tokens are kept right now (bounded by verifiedCacheEntries). */
+    cachedTokens: () => verified.size,
     /** Discovery done and keys fetched (the readiness check of edge and core). */
     ready: async () => {
       const set = await keySet();
@@ -268,6 +302,37 @@ export function createJwtVerifier(options: JwtVerifierOptions) {
 }
 
 type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
+
+/**
+ * Verified tokens by their text, bounded (least recently used go first), each until its `exp`.
+ * Keyed by the whole token, so only the very token that was verified finds its entry.
+ */
+function verifiedTokenCache(maxEntries: number) {
+  const entries = new Map<string, AuthIdentity>();
+  return {
+    get(token: string, nowMs: number): AuthIdentity | undefined {
+      const identity = entries.get(token);
+      if (!identity) return undefined;
+      entries.delete(token);
+      // Expired: verified afresh (within the clock tolerance jose still accepts it).
+      if ((identity.expiresAt ?? 0) * 1000 <= nowMs) return undefined;
+      entries.set(token, identity);
+      return identity;
+    },
+    set(token: string, identity: AuthIdentity): void {
+      if (maxEntries <= 0) return;
+      entries.delete(token);
+      entries.set(token, identity);
+      while (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+    },
+    clear(): void {
+      entries.clear();
+    },
+    get size(): number {
+      return entries.size;
+    },
+  };
+}
 
 export type JwtVerifier = ReturnType<typeof createJwtVerifier>;
 

@@ -2,7 +2,14 @@
 // fetches): real tokens pass, every forged one is refused, key rotation is picked up without
 // a restart, and made-up kids cannot make it hammer the provider's JWKS.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { createJwtVerifier, KeysUnavailable, TokenRejected } from '@weltgewebe/kit';
+import {
+  createJwtVerifier,
+  KeysUnavailable,
+  revocationFor,
+  SessionRevocations,
+  SessionRevoked,
+  TokenRejected,
+} from '@weltgewebe/kit';
 import { startTokenAttacks, type TokenAttackSetup } from '../testing/token-attacks.ts';
 import { keycloakClaims, signToken } from '../testing/token-forge.ts';
 
@@ -168,6 +175,8 @@ describe('keys past their age', () => {
       await Bun.sleep(250);
       const fetchesBefore = forge.provider.jwksFetches();
       for (let i = 0; i < 20; i++) expect(await outcome(verifier.verify(token))).toBe('accepted');
+      // Kept tokens answer without waiting: give the background attempt time to arrive.
+      await Bun.sleep(50);
       // One background attempt, not one per request.
       expect(await fetchesReach(fetchesBefore, 1, forge.provider)).toBe(1);
     } finally {
@@ -177,5 +186,42 @@ describe('keys past their age', () => {
     const fetchesBefore = forge.provider.jwksFetches();
     expect(await outcome(verifier.verify(token))).toBe('accepted');
     expect(await fetchesReach(fetchesBefore, 1, forge.provider)).toBe(1);
+  });
+});
+
+describe('verified tokens kept (a token sent again is not checked again)', () => {
+  test('a kept token is refused once its session is signed out, and once it has expired', async () => {
+    const revocations = new SessionRevocations();
+    revocations.markLoaded();
+    const verifier = forge.verifier({ revocations, clockToleranceSeconds: 0 });
+    const t = Math.floor(Date.now() / 1000);
+    const session = await forge.goodToken({ sid: 'session-kept', iat: t });
+    const shortLived = await forge.goodToken({ sid: 'session-short', iat: t, exp: t + 2 });
+    expect(await outcome(verifier.verify(session))).toBe('accepted');
+    expect(await outcome(verifier.verify(shortLived))).toBe('accepted');
+    expect(await outcome(verifier.verify(session))).toBe('accepted');
+    expect(verifier.cachedTokens()).toBe(2);
+
+    revocations.apply(
+      revocationFor({ subject: 'demo-reader', sessionId: 'session-kept' }, new Date()),
+    );
+    const signedOut = await verifier.verify(session).catch((e: unknown) => e);
+    expect(signedOut).toBeInstanceOf(SessionRevoked);
+
+    await Bun.sleep((t + 2) * 1000 - Date.now() + 50);
+    expect(await outcome(verifier.verify(shortLived))).toBe('rejected');
+  });
+
+  test('at most verifiedCacheEntries are kept; 0 keeps none', async () => {
+    const bounded = forge.verifier({ verifiedCacheEntries: 3 });
+    const tokens = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => forge.goodToken({ sub: `cache-${i}` })),
+    );
+    for (const token of tokens) await bounded.verify(token);
+    expect(bounded.cachedTokens()).toBe(3);
+    const off = forge.verifier({ verifiedCacheEntries: 0 });
+    for (const token of tokens) await off.verify(token);
+    expect(off.cachedTokens()).toBe(0);
+    expect((await off.verify(tokens[4]!)).subject).toBe('cache-4');
   });
 });
