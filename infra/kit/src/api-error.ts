@@ -18,12 +18,26 @@ export class ApiError extends TRPCError {
   }
 }
 
-/** Zod issues → { field: [messages] } with dotted paths. */
+/** At most this many fields, each with at most MAX_MESSAGES_PER_FIELD messages, are named. */
+const MAX_FIELDS = 20;
+const MAX_MESSAGES_PER_FIELD = 3;
+
+/**
+ * Zod issues → { field: [messages] } with dotted paths; the first fields only, so that an
+ * input of 100,000 bad items answers with a short error, not one of megabytes.
+ */
 export function fieldErrorsOf(error: ZodError): Record<string, string[]> {
   const out: Record<string, string[]> = {};
+  let fields = 0;
   for (const issue of error.issues) {
     const key = issue.path.join('.') || '_';
-    out[key] = [...(out[key] ?? []), issue.message];
+    const messages = out[key];
+    if (messages) {
+      if (messages.length < MAX_MESSAGES_PER_FIELD) messages.push(issue.message);
+    } else if (fields < MAX_FIELDS) {
+      out[key] = [issue.message];
+      fields++;
+    }
   }
   return out;
 }
