@@ -4,8 +4,8 @@
 // its one-click link unsubscribes — after that no mail comes for the next Knoten.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, expect, type Page, test } from '@playwright/test';
-import { issuerOrigin, signInAsDemo, waitForMap } from './map-page';
+import { expect, test } from '@playwright/test';
+import { createNode, personAt, waitForMap } from './map-page';
 
 const PHONE = {
   viewport: { width: 390, height: 844 },
@@ -55,42 +55,6 @@ function caughtMails(): CaughtMail[] {
     });
 }
 
-async function createNode(page: Page, title: string, lat: number, lon: number) {
-  return await page.evaluate(
-    async (input) => {
-      const response = await fetch('/trpc/nodes.create', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(input),
-      });
-      const json = await response.json();
-      if (!response.ok) throw new Error(JSON.stringify(json));
-      return json.result.data as { id: string };
-    },
-    { operationId: crypto.randomUUID(), kind: 'place', title, lat, lon },
-  );
-}
-
-async function personAt(
-  browser: Browser,
-  path: string,
-  who: string,
-  foreign: string[],
-  app: string,
-) {
-  const context = await browser.newContext(PHONE);
-  context.on('request', (request) => {
-    const url = request.url();
-    if (url.startsWith('data:') || url.startsWith('blob:')) return;
-    const origin = new URL(url).origin;
-    if (origin !== app && origin !== issuerOrigin) foreign.push(url);
-  });
-  const page = await context.newPage();
-  await page.goto(path);
-  await signInAsDemo(page, who);
-  return page;
-}
-
 test('an area alert: the mail names the new Knoten, and its one-click link ends the alert', async ({
   browser,
   baseURL,
@@ -107,7 +71,7 @@ test('an area alert: the mail names the new Knoten, and its one-click link ends 
   const stamp = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
 
   // The reader orders an instant alert for what the map shows.
-  const reader = await personAt(browser, `/${hash}`, 'reader', foreign, app);
+  const reader = await personAt(browser, PHONE, `/${hash}`, 'reader', foreign, app);
   await waitForMap(reader);
   await reader.getByRole('button', { name: 'Benachrichtige mich' }).click();
   const panel = reader.getByRole('dialog', { name: 'Neues hier per E-Mail' });
@@ -117,7 +81,7 @@ test('an area alert: the mail names the new Knoten, and its one-click link ends 
   await expect(panel.getByTestId('my-alerts')).toContainText('Sofort');
 
   // A weaver ties a Knoten in the middle of that area.
-  const weaver = await personAt(browser, '/', 'weaver', foreign, app);
+  const weaver = await personAt(browser, PHONE, '/', 'weaver', foreign, app);
   const title = `Tauschregal ${stamp}`;
   const node = await createNode(weaver, title, lat, lon);
 

@@ -1,5 +1,5 @@
 // What the browser tests share about the map page.
-import { expect, type Page } from '@playwright/test';
+import { type Browser, type BrowserContext, expect, type Page } from '@playwright/test';
 
 /** The first view is a picture of the map; MapLibre starts when someone reaches for it, as a
  * mouse moving over the map does. Resolves once MapLibre has taken over and loaded. */
@@ -28,4 +28,52 @@ export async function signInAsDemo(page: Page, username: string): Promise<void> 
   await page.locator('input[name=password]').fill('demo');
   await page.locator('button[type=submit]', { hasText: 'Anmelden' }).click();
   await page.waitForURL((url) => url.origin === appOrigin);
+}
+
+/** Records requests of `context` to any host but the app's and the login provider's. */
+export function watchForeignRequests(
+  context: BrowserContext,
+  appOrigin: string,
+  foreign: string[],
+): void {
+  context.on('request', (request) => {
+    const url = request.url();
+    if (url.startsWith('data:') || url.startsWith('blob:')) return;
+    const origin = new URL(url).origin;
+    if (origin !== appOrigin && origin !== issuerOrigin) foreign.push(url);
+  });
+}
+
+/** A person in a browser of their own (`options`: e.g. phone size), signed in at `path`. */
+export async function personAt(
+  browser: Browser,
+  options: Parameters<Browser['newContext']>[0],
+  path: string,
+  who: string,
+  foreign: string[],
+  app: string,
+): Promise<Page> {
+  const context = await browser.newContext(options);
+  watchForeignRequests(context, app, foreign);
+  const page = await context.newPage();
+  await page.goto(path);
+  await signInAsDemo(page, who);
+  return page;
+}
+
+/** Ties a Knoten through the app's own tRPC endpoint as the person signed in on `page`. */
+export async function createNode(page: Page, title: string, lat: number, lon: number) {
+  return await page.evaluate(
+    async (input) => {
+      const response = await fetch('/trpc/nodes.create', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(input),
+      });
+      const json = await response.json();
+      if (!response.ok) throw new Error(JSON.stringify(json));
+      return json.result.data as { id: string };
+    },
+    { operationId: crypto.randomUUID(), kind: 'place', title, lat, lon },
+  );
 }

@@ -2,8 +2,8 @@
 // else from its sheet, the admin hides it from the queue at /moderation with a note, and B reads the
 // outcome in their notifications while the Knoten is gone for them. Nothing is asked of a
 // host other than the app's and the login provider's.
-import { type Browser, type BrowserContext, expect, type Page, test } from '@playwright/test';
-import { issuerOrigin, signInAsDemo } from './map-page';
+import { expect, test } from '@playwright/test';
+import { createNode, personAt } from './map-page';
 
 const PHONE = {
   viewport: { width: 390, height: 844 },
@@ -13,47 +13,6 @@ const PHONE = {
   locale: 'de-DE',
 };
 test.use(PHONE);
-
-function watchForeignRequests(context: BrowserContext, appOrigin: string, foreign: string[]): void {
-  context.on('request', (request) => {
-    const url = request.url();
-    if (url.startsWith('data:') || url.startsWith('blob:')) return;
-    const origin = new URL(url).origin;
-    if (origin !== appOrigin && origin !== issuerOrigin) foreign.push(url);
-  });
-}
-
-/** A person in a browser of their own, signed in at `path` (a light page unless it is the map). */
-async function personAt(
-  browser: Browser,
-  path: string,
-  who: string,
-  foreign: string[],
-  app: string,
-) {
-  const context = await browser.newContext(PHONE);
-  watchForeignRequests(context, app, foreign);
-  const page = await context.newPage();
-  await page.goto(path);
-  await signInAsDemo(page, who);
-  return page;
-}
-
-async function createNode(page: Page, title: string, lat: number, lon: number) {
-  return await page.evaluate(
-    async (input) => {
-      const response = await fetch('/trpc/nodes.create', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(input),
-      });
-      const json = await response.json();
-      if (!response.ok) throw new Error(JSON.stringify(json));
-      return json.result.data as { id: string };
-    },
-    { operationId: crypto.randomUUID(), kind: 'place', title, lat, lon },
-  );
-}
 
 test('a reported Knoten hidden by an admin from the queue: the reporter is told and it is gone', async ({
   browser,
@@ -69,12 +28,19 @@ test('a reported Knoten hidden by an admin from the queue: the reporter is told 
   const title = `Werbetafel ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
 
   // The admin ties the Knoten (someone else's to the reader) and will work the queue later.
-  const admin = await personAt(browser, '/moderation', 'admin', foreign, app);
+  const admin = await personAt(browser, PHONE, '/moderation', 'admin', foreign, app);
   const node = await createNode(admin, title, lat, lon);
 
   // B opens the Knoten and reports it.
   // The sheet needs no map: at phone size it covers the map's middle, where a pointer wakes it.
-  const reader = await personAt(browser, `/?knoten=${node.id}${hash}`, 'reader', foreign, app);
+  const reader = await personAt(
+    browser,
+    PHONE,
+    `/?knoten=${node.id}${hash}`,
+    'reader',
+    foreign,
+    app,
+  );
   const sheet = reader.getByRole('dialog', { name: title });
   await expect(sheet).toBeVisible();
   await sheet.getByRole('button', { name: 'Melden' }).click();

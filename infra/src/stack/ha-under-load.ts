@@ -6,25 +6,10 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChaosClient, newClientStats } from '../chaos/chaos-client.ts';
 import { DEMO_PASSWORD } from '../oidc/demo-users.ts';
-import { freePort } from '../services/free-port.ts';
 import { stopPostgresSync } from '../services/postgres.ts';
 import { loginWithCodeFlow } from '../testing/oidc-login.ts';
-import { REPO_ROOT, type RunningStack, type StackPorts, startStack } from './stack.ts';
-
-export async function freeStackPorts(): Promise<StackPorts> {
-  return {
-    caddy: await freePort(),
-    web: await freePort(),
-    edge: await freePort(),
-    core: await freePort(),
-    oidc: await freePort(),
-    relay: await freePort(),
-    workers: await freePort(),
-    postgres: await freePort(),
-    nats: await freePort(),
-    natsMonitor: await freePort(),
-  };
-}
+import { REPO_ROOT, type RunningStack, startStack } from './stack.ts';
+import { freeStackPorts } from './throwaway-stack.ts';
 
 /** Leftovers of a run whose process is gone (killed mid-run): stop their servers. */
 function removeStaleRuns(dataRoot: string, prefix: string) {
